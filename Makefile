@@ -1,0 +1,47 @@
+# Bakfiets: everything a fresh machine needs is behind `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+SHARED ?= ../shared
+OSM ?= $(SHARED)/data/osm/copenhagen.osm.bz2
+STAMP := $(VENV)/.installed
+
+.PHONY: install services demo test test-fast bench lint clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# PostgreSQL and Redis for the tests marked `postgres` / `redis`; started only if they are down.
+services:
+	@bash .ci/services.sh
+
+demo: install
+	@test -f $(OSM) || { echo "OSM extract not found at $(OSM) (set SHARED=... or OSM=...)"; exit 1; }
+	$(BIN)/bakfiets graph build --osm $(OSM)
+	$(BIN)/bakfiets matrix --osm $(OSM) --points 8 --seed 1
+	$(BIN)/bakfiets route --osm $(OSM) --seed 1
+
+test: install services
+	$(BIN)/pytest -n 2 --dist loadgroup -q
+
+test-fast: install
+	$(BIN)/pytest -n 2 --dist loadgroup -q -m "not slow"
+
+bench: install
+	$(BIN)/python -m bench.maps_bench --osm $(OSM)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

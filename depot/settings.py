@@ -1,0 +1,52 @@
+"""Settings for every Bakfiets entry point (CLI, API, worker).
+
+Only entry points build a :class:`Settings`; everything below them receives plain values.
+Every field can be set from the environment with the ``BAKFIETS_`` prefix, e.g.
+``BAKFIETS_BIKE_PROFILE=e_assist``. The defaults need nothing installed: a SQLite file under
+``var/`` and jobs run in-process.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Runtime configuration, read from ``BAKFIETS_*`` environment variables and ``.env``."""
+
+    model_config = SettingsConfigDict(env_prefix="BAKFIETS_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    data_dir: Path = Field(Path("var"), description="Where caches and the embedded database live.")
+    osm_file: Path | None = Field(None, description="Default OSM extract for CLI commands.")
+    bike_profile: Literal["pedal", "e_assist"] = "pedal"
+    pedestrian_zones: Literal["walk", "ride", "exclude"] = Field(
+        "walk",
+        description="Pedestrian streets where bicycles are not signed as allowed: pushed at "
+        "walking pace ('walk'), ridden ('ride', for towns with delivery hours) or left out.",
+    )
+    snap_limit_m: float = Field(250.0, gt=0, description="Farthest a stop may lie from a way.")
+    database_url: str = ""
+    broker_url: str = Field("", description="Celery broker; empty runs jobs in-process.")
+    geocoder: Literal["offline", "nominatim"] = "offline"
+    nominatim_user_agent: str = "bakfiets"
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'bakfiets.db'}"
+        if self.environment == "production":
+            if self.database_url.startswith("sqlite"):
+                raise ValueError("BAKFIETS_DATABASE_URL: production needs PostgreSQL, not SQLite")
+            if not self.broker_url:
+                raise ValueError("BAKFIETS_BROKER_URL: production needs a Redis broker")
+        return self
+
+    @property
+    def cache_dir(self) -> Path:
+        """Directory for built graphs and geocoder indexes."""
+        return self.data_dir / "cache"
