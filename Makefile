@@ -37,6 +37,7 @@ test-fast: install
 
 bench: install
 	$(BIN)/python -m bench.maps_bench --osm $(OSM)
+	$(BIN)/python -m bench.planner_bench --benchmarks $(SHARED)/data/benchmarks
 
 lint: install
 	$(BIN)/ruff check .
