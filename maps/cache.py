@@ -71,7 +71,7 @@ def cached(cache_dir: Path | None, name: str, key: str, build: Callable[[], T]) 
     if path.exists():
         try:
             with open(path, "rb") as handle:
-                return pickle.load(handle)  # noqa: S301 - our own cache directory
+                return pickle.load(handle)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
             path.unlink(missing_ok=True)  # unreadable or from older code: rebuild
     value = build()

@@ -1,0 +1,230 @@
+"""Travel-time and distance matrices and routes between snapped points.
+
+Shortest paths run in scipy's compiled Dijkstra (``scipy.sparse.csgraph``), one source per
+point, split over the machine's cores. Each point joins the graph as two virtual nodes: a source
+with edges to the ends of its link it can ride towards, and a sink reached from the link ends it
+can be ridden to, each edge costing the part of the link it covers. Trips between two points on
+the same link ride along it directly when the direction allows.
+
+Paths minimise travel time; the distance reported is the length of that fastest path. Both are
+found in one Dijkstra run by packing them into one exact integer weight,
+``time_ms * 2**25 + length_cm`` (float64 holds integers up to 2**53 exactly, so neither part
+rounds beyond its unit): the time decides, and among equally fast paths the shorter wins.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from maps.geo import Point
+from maps.graph import BikeGraph
+from maps.snap import DEFAULT_SNAP_LIMIT_M, Snap, snap_points
+
+_LENGTH_BITS = 25  # length field holds up to 2**25 cm = 335 km
+_LENGTH_MASK = (1 << _LENGTH_BITS) - 1
+_MIN_SOURCES_PER_PROCESS = 100  # below this a process costs more than it saves
+_CAN_FORK = "fork" in mp.get_all_start_methods()
+
+
+@dataclass(frozen=True)
+class TravelMatrix:
+    """Directed travel matrices between points; row = from, column = to.
+
+    Attributes
+    ----------
+    duration_s : np.ndarray
+        float64 [P, P] riding time in seconds (A→B may differ from B→A on one-ways).
+    distance_m : np.ndarray
+        float64 [P, P] length in metres of the fastest path.
+    snaps : list of Snap
+        Where each point joined the network.
+    """
+
+    duration_s: np.ndarray
+    distance_m: np.ndarray
+    snaps: list[Snap]
+
+
+def _pack(time_s: np.ndarray, length_m: np.ndarray) -> np.ndarray:
+    """Exact integer weights (as float64) that order by time, then by length."""
+    time_ms = np.rint(np.asarray(time_s) * 1000.0).astype(np.int64)
+    length_cm = np.rint(np.asarray(length_m) * 100.0).astype(np.int64)
+    return ((time_ms << _LENGTH_BITS) + length_cm).astype(np.float64)
+
+
+def _unpack(weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    packed = weight.astype(np.int64)
+    return (packed >> _LENGTH_BITS) / 1000.0, (packed & _LENGTH_MASK) / 100.0
+
+
+def _edge_weights(graph: BikeGraph) -> np.ndarray:
+    result: np.ndarray = graph.derived(
+        "edge_weight",
+        lambda: np.maximum(_pack(graph.edge_travel_time_s, graph.edge_length_m), 1.0),
+    )
+    return result
+
+
+@dataclass(frozen=True)
+class _Attachments:
+    """Virtual edges joining points to the graph: (point, node, packed weight)."""
+
+    exit_point: np.ndarray
+    exit_node: np.ndarray
+    exit_weight: np.ndarray
+    entry_point: np.ndarray
+    entry_node: np.ndarray
+    entry_weight: np.ndarray
+
+
+def _partial(graph: BikeGraph, edges: np.ndarray, share: np.ndarray | float) -> np.ndarray:
+    return np.maximum(
+        _pack(graph.edge_travel_time_s[edges] * share, graph.edge_length_m[edges] * share), 1.0
+    )
+
+
+def _attachments(graph: BikeGraph, snaps: Sequence[Snap]) -> _Attachments:
+    link = np.array([s.link for s in snaps], dtype=np.int64)
+    frac = np.array([s.fraction for s in snaps])
+    points = np.arange(len(snaps))
+    fwd, bwd = graph.link_edges[link, 0], graph.link_edges[link, 1]
+    has_f, has_b = fwd >= 0, bwd >= 0
+    # Leaving a point: ride the rest of the link forward, or back to its start.
+    exit_point = np.concatenate([points[has_f], points[has_b]])
+    exit_node = np.concatenate([graph.edge_v[fwd[has_f]], graph.edge_v[bwd[has_b]]])
+    exit_weight = np.concatenate(
+        [_partial(graph, fwd[has_f], 1 - frac[has_f]), _partial(graph, bwd[has_b], frac[has_b])]
+    )
+    # Reaching a point: come in from the link's start riding forward, or from its end backward.
+    entry_node = np.concatenate([graph.edge_u[fwd[has_f]], graph.edge_u[bwd[has_b]]])
+    entry_weight = np.concatenate(
+        [_partial(graph, fwd[has_f], frac[has_f]), _partial(graph, bwd[has_b], 1 - frac[has_b])]
+    )
+    return _Attachments(exit_point, exit_node, exit_weight, exit_point, entry_node, entry_weight)
+
+
+def _augmented(graph: BikeGraph, att: _Attachments, n_points: int) -> csr_matrix:
+    """Graph plus a source node (N + i) and a sink node (N + P + i) per point."""
+    n = graph.n_nodes
+    rows = np.concatenate([graph.edge_u, n + att.exit_point, att.entry_node])
+    cols = np.concatenate([graph.edge_v, att.exit_node, n + n_points + att.entry_point])
+    weights = np.concatenate([_edge_weights(graph), att.exit_weight, att.entry_weight])
+    # Parallel edges: keep the cheapest (csr_matrix would add them up).
+    order = np.lexsort((weights, cols, rows))
+    rows, cols, weights = rows[order], cols[order], weights[order]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    size = n + 2 * n_points
+    return csr_matrix((weights[first], (rows[first], cols[first])), shape=(size, size))
+
+
+def _same_link_direct(graph: BikeGraph, snaps: Sequence[Snap]) -> list[tuple[int, int, float]]:
+    """Direct rides between points on the same link, where the direction is allowed."""
+    by_link: dict[int, list[int]] = {}
+    for i, snap in enumerate(snaps):
+        by_link.setdefault(snap.link, []).append(i)
+    direct = []
+    for link, members in by_link.items():
+        fwd, bwd = graph.link_edges[link]
+        for i in members:
+            for j in members:
+                fi, fj = snaps[i].fraction, snaps[j].fraction
+                if i == j:
+                    direct.append((i, j, 0.0))
+                elif fwd >= 0 and fj >= fi:
+                    direct.append((i, j, float(_partial(graph, np.array([fwd]), fj - fi)[0])))
+                elif bwd >= 0 and fj <= fi:
+                    direct.append((i, j, float(_partial(graph, np.array([bwd]), fi - fj)[0])))
+    return direct
+
+
+# Set just before the worker processes fork, so they inherit it instead of unpickling it.
+_FORK_STATE: dict[str, np.ndarray | csr_matrix] = {}
+
+
+def _dijkstra_rows(sources: np.ndarray) -> np.ndarray:
+    csgraph, sinks = _FORK_STATE["csgraph"], _FORK_STATE["sinks"]
+    rows: np.ndarray = dijkstra(csgraph, directed=True, indices=sources)[:, sinks]
+    return rows
+
+
+def _run_dijkstra(
+    csgraph: csr_matrix, sources: np.ndarray, sinks: np.ndarray, workers: int
+) -> np.ndarray:
+    """Dijkstra from every source, read at the sinks; rows split over worker processes.
+
+    scipy's Dijkstra holds the GIL, so threads do not help; forked processes share the graph
+    copy-on-write and send back only their rows.
+    """
+    _FORK_STATE.update(csgraph=csgraph, sinks=sinks)
+    try:
+        if workers <= 1 or len(sources) < _MIN_SOURCES_PER_PROCESS * 2 or not _CAN_FORK:
+            return _dijkstra_rows(sources)
+        chunks = np.array_split(sources, workers)
+        with mp.get_context("fork").Pool(workers) as pool:
+            return np.vstack(pool.map(_dijkstra_rows, chunks))
+    finally:
+        _FORK_STATE.clear()
+
+
+def travel_matrix(
+    graph: BikeGraph,
+    points: Sequence[Point] | None = None,
+    *,
+    snaps: Sequence[Snap] | None = None,
+    snap_limit_m: float = DEFAULT_SNAP_LIMIT_M,
+    workers: int | None = None,
+) -> TravelMatrix:
+    """Directed riding time and distance between every pair of points.
+
+    Parameters
+    ----------
+    graph : BikeGraph
+        The network.
+    points : sequence of Point, optional
+        Positions (``lat`` / ``lon`` degrees); snapped with :func:`maps.snap.snap_points`.
+    snaps : sequence of Snap, optional
+        Already snapped points, instead of ``points``.
+    snap_limit_m : float
+        Farthest a point may lie from a way, metres.
+    workers : int, optional
+        Processes for the Dijkstra runs; defaults to the number of cores.
+
+    Returns
+    -------
+    TravelMatrix
+
+    Raises
+    ------
+    SnapError
+        If a point is farther than ``snap_limit_m`` from every bikeable way.
+    ValueError
+        If neither or both of ``points`` and ``snaps`` are given.
+    """
+    if (points is None) == (snaps is None):
+        raise ValueError("give either points or snaps")
+    snapped = (
+        list(snaps) if snaps is not None else snap_points(graph, points or [], limit_m=snap_limit_m)
+    )
+    p = len(snapped)
+    if p == 0:
+        empty = np.zeros((0, 0))
+        return TravelMatrix(empty, empty.copy(), [])
+    att = _attachments(graph, snapped)
+    csgraph = _augmented(graph, att, p)
+    n = graph.n_nodes
+    workers = max(1, min(workers or os.cpu_count() or 1, p))
+    packed = _run_dijkstra(csgraph, n + np.arange(p), n + p + np.arange(p), workers)
+    for i, j, weight in _same_link_direct(graph, snapped):
+        packed[i, j] = min(packed[i, j], weight)
+    if not np.isfinite(packed).all():
+        raise RuntimeError("unreachable pair in a strongly connected graph: the graph is corrupt")
+    duration_s, distance_m = _unpack(packed)
+    return TravelMatrix(duration_s, distance_m, snapped)
