@@ -64,7 +64,8 @@ def _unpack(weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (packed >> _LENGTH_BITS) / 1000.0, (packed & _LENGTH_MASK) / 100.0
 
 
-def _edge_weights(graph: BikeGraph) -> np.ndarray:
+def edge_weights(graph: BikeGraph) -> np.ndarray:
+    """Packed time+length weight of every edge (memoised on the graph)."""
     result: np.ndarray = graph.derived(
         "edge_weight",
         lambda: np.maximum(_pack(graph.edge_travel_time_s, graph.edge_length_m), 1.0),
@@ -73,7 +74,7 @@ def _edge_weights(graph: BikeGraph) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class _Attachments:
+class Attachments:
     """Virtual edges joining points to the graph: (point, node, packed weight)."""
 
     exit_point: np.ndarray
@@ -84,13 +85,15 @@ class _Attachments:
     entry_weight: np.ndarray
 
 
-def _partial(graph: BikeGraph, edges: np.ndarray, share: np.ndarray | float) -> np.ndarray:
+def partial_weights(graph: BikeGraph, edges: np.ndarray, share: np.ndarray | float) -> np.ndarray:
+    """Packed weight of riding ``share`` (0..1) of each edge."""
     return np.maximum(
         _pack(graph.edge_travel_time_s[edges] * share, graph.edge_length_m[edges] * share), 1.0
     )
 
 
-def _attachments(graph: BikeGraph, snaps: Sequence[Snap]) -> _Attachments:
+def attach_points(graph: BikeGraph, snaps: Sequence[Snap]) -> Attachments:
+    """Virtual edges by which each snapped point leaves and joins the graph."""
     link = np.array([s.link for s in snaps], dtype=np.int64)
     frac = np.array([s.fraction for s in snaps])
     points = np.arange(len(snaps))
@@ -100,22 +103,28 @@ def _attachments(graph: BikeGraph, snaps: Sequence[Snap]) -> _Attachments:
     exit_point = np.concatenate([points[has_f], points[has_b]])
     exit_node = np.concatenate([graph.edge_v[fwd[has_f]], graph.edge_v[bwd[has_b]]])
     exit_weight = np.concatenate(
-        [_partial(graph, fwd[has_f], 1 - frac[has_f]), _partial(graph, bwd[has_b], frac[has_b])]
+        [
+            partial_weights(graph, fwd[has_f], 1 - frac[has_f]),
+            partial_weights(graph, bwd[has_b], frac[has_b]),
+        ]
     )
     # Reaching a point: come in from the link's start riding forward, or from its end backward.
     entry_node = np.concatenate([graph.edge_u[fwd[has_f]], graph.edge_u[bwd[has_b]]])
     entry_weight = np.concatenate(
-        [_partial(graph, fwd[has_f], frac[has_f]), _partial(graph, bwd[has_b], 1 - frac[has_b])]
+        [
+            partial_weights(graph, fwd[has_f], frac[has_f]),
+            partial_weights(graph, bwd[has_b], 1 - frac[has_b]),
+        ]
     )
-    return _Attachments(exit_point, exit_node, exit_weight, exit_point, entry_node, entry_weight)
+    return Attachments(exit_point, exit_node, exit_weight, exit_point, entry_node, entry_weight)
 
 
-def _augmented(graph: BikeGraph, att: _Attachments, n_points: int) -> csr_matrix:
+def augmented_graph(graph: BikeGraph, att: Attachments, n_points: int) -> csr_matrix:
     """Graph plus a source node (N + i) and a sink node (N + P + i) per point."""
     n = graph.n_nodes
     rows = np.concatenate([graph.edge_u, n + att.exit_point, att.entry_node])
     cols = np.concatenate([graph.edge_v, att.exit_node, n + n_points + att.entry_point])
-    weights = np.concatenate([_edge_weights(graph), att.exit_weight, att.entry_weight])
+    weights = np.concatenate([edge_weights(graph), att.exit_weight, att.entry_weight])
     # Parallel edges: keep the cheapest (csr_matrix would add them up).
     order = np.lexsort((weights, cols, rows))
     rows, cols, weights = rows[order], cols[order], weights[order]
@@ -139,9 +148,13 @@ def _same_link_direct(graph: BikeGraph, snaps: Sequence[Snap]) -> list[tuple[int
                 if i == j:
                     direct.append((i, j, 0.0))
                 elif fwd >= 0 and fj >= fi:
-                    direct.append((i, j, float(_partial(graph, np.array([fwd]), fj - fi)[0])))
+                    direct.append(
+                        (i, j, float(partial_weights(graph, np.array([fwd]), fj - fi)[0]))
+                    )
                 elif bwd >= 0 and fj <= fi:
-                    direct.append((i, j, float(_partial(graph, np.array([bwd]), fi - fj)[0])))
+                    direct.append(
+                        (i, j, float(partial_weights(graph, np.array([bwd]), fi - fj)[0]))
+                    )
     return direct
 
 
@@ -217,8 +230,8 @@ def travel_matrix(
     if p == 0:
         empty = np.zeros((0, 0))
         return TravelMatrix(empty, empty.copy(), [])
-    att = _attachments(graph, snapped)
-    csgraph = _augmented(graph, att, p)
+    att = attach_points(graph, snapped)
+    csgraph = augmented_graph(graph, att, p)
     n = graph.n_nodes
     workers = max(1, min(workers or os.cpu_count() or 1, p))
     packed = _run_dijkstra(csgraph, n + np.arange(p), n + p + np.arange(p), workers)

@@ -6,6 +6,9 @@ entry point: it builds the :class:`~depot.settings.Settings` and passes plain va
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 import typer
 
 app = typer.Typer(
@@ -18,8 +21,10 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    # Imported for their side effect of adding commands to `app`.
-    from api.cli import geocode_cmd, graph_cmd, solve_cmd  # noqa: F401
+    """Import every ``api/cli/*_cmd.py``; each adds its commands to :data:`app`."""
+    for module in pkgutil.iter_modules(__path__):
+        if module.name.endswith("_cmd"):
+            importlib.import_module(f"{__name__}.{module.name}")
 
 
 def main() -> None:
