@@ -39,6 +39,8 @@ _SAME_NUMBER_OTHER_LETTER = 0.9
 _NEIGHBOUR_NUMBER = 0.7
 _FAR_NUMBER = 0.55
 _OTHER_POSTCODE = 0.85
+# Similarity points (0..100) below the best street that still count as a candidate.
+_MARGIN = 4.0
 # How far outside a street's numbers an asked number may be and still fall back to the nearest.
 _NUMBER_SLACK = 4
 
@@ -60,7 +62,7 @@ class AddressSourceError(ValueError):
         self.reason = reason
 
 
-class AddressNotFound(LookupError):
+class AddressNotFoundError(LookupError):
     """No address matches; ``reason`` says why in words a user can act on."""
 
     def __init__(self, reason: str) -> None:
@@ -234,7 +236,12 @@ class AddressIndex:
         found = process.extract(
             key, self.street_keys, scorer=fuzz.ratio, score_cutoff=STREET_CUTOFF, limit=8
         )
-        return [(choice, score / 100.0) for choice, score, _ in found]
+        if not found:
+            return []
+        # Keep only the near-best: a street that matches the name clearly better must not lose
+        # to a worse-matching one just because the other has the asked house number.
+        top = found[0][1]
+        return [(choice, score / 100.0) for choice, score, _ in found if score >= top - _MARGIN]
 
     def number_range(self, key: str) -> tuple[int, int]:
         """Lowest and highest house number on a street (by its key)."""
@@ -256,18 +263,18 @@ class AddressIndex:
 
         Raises
         ------
-        AddressNotFound
+        AddressNotFoundError
             No street is close enough, no number was given, or the number is far outside the
             numbers the street has.
         """
         typed = parsed.street or "(none)"
         candidates = self.street_candidates(parsed.street)
         if not candidates:
-            raise AddressNotFound(self._no_street_reason(parsed.street))
+            raise AddressNotFoundError(self._no_street_reason(parsed.street))
         if parsed.number is None:
             key = candidates[0][0]
             low, high = self.number_range(key)
-            raise AddressNotFound(
+            raise AddressNotFoundError(
                 f"no house number in '{typed}'; {self.street_names[key]} has numbers {low}–{high}"
             )
         best: AddressHit | None = None
@@ -286,7 +293,7 @@ class AddressIndex:
         if best is None:
             key = candidates[0][0]
             low, high = self.number_range(key)
-            raise AddressNotFound(
+            raise AddressNotFoundError(
                 f"{self.street_names[key]} has no number {parsed.number}; "
                 f"numbers {low}–{high} exist"
             )

@@ -3,11 +3,12 @@
 Both sides of a match go through the same :func:`street_key`: the street names read from OSM and
 the street part of a query. The key is lower-case ASCII without spaces or punctuation, with Danish
 letters folded the way people type them without a Danish keyboard (``ø``/``oe`` → ``o``,
-``å``/``aa`` → ``a``, ``æ`` → ``ae``, ``é`` → ``e``) and the usual words contracted to one
-abbreviation each (``Sankt``/``Skt.``/``Sct.`` → ``skt``, ``Gammel``/``Gl.`` → ``gl``, ...), so
+``å``/``aa`` → ``a``, ``æ`` → ``ae``, ``é`` → ``e``) and the usual
+abbreviations expanded (``Skt.``/``Sct.`` → ``sankt``, ``Gl.`` → ``gammel``, ``Kgs.`` →
+``kongens``, a last ``V.`` → ``vej``, ``Nørrebrog.`` → ``norrebrogade``, ...), so
 ``"H.C. Ørsteds Vej"``, ``"hc oersteds vej"`` and ``"H C Ørstedsvej"`` all give ``hcorstedsvej``.
-Whatever the contraction cannot settle (``St.`` is *Store* in Danish and *Street* in English) is
-left to the fuzzy match, which sees ``st`` against ``skt`` as one letter off.
+What an abbreviation alone cannot settle (``St.`` is *Store* in Danish and *Street* in English) is
+settled by position (first word *Store*, last word *Street*) and the fuzzy match does the rest.
 """
 
 from __future__ import annotations
@@ -18,36 +19,33 @@ from dataclasses import dataclass
 
 from unidecode import unidecode
 
-# Full word (after folding) → the one abbreviation both sides are contracted to. Several
-# abbreviations of one word map to the same short form; words that share an abbreviation in
-# real life (Nordre / Nørre) keep distinct short forms so their streets never merge.
-_CONTRACTIONS: dict[str, str] = {
-    "sankt": "skt",
-    "sct": "skt",
-    "gammel": "gl",
-    "gamle": "gl",
-    "gml": "gl",
-    "kongens": "kgs",
-    "nordre": "ndr",
-    "norre": "nr",
-    "sondre": "sdr",
-    "store": "st",
-    "lille": "ll",
-    "vestre": "v",
-    "vester": "vr",
-    "ostre": "o",
-    "oster": "or",
-    "doktor": "dr",
-    "boulevard": "blvd",
-    "boul": "blvd",
-    "bd": "blvd",
-    "plads": "pl",
-    "street": "st",
-    "avenue": "ave",
-    "av": "ave",
-    "road": "rd",
+# Abbreviation (after folding) → the word it stands for. Both sides are expanded, so the key is
+# the long spelling: a typo then costs few points of similarity ("boulevar" vs "boulevard"),
+# where a contracted key ("blvd") would lose the street altogether.
+_EXPANSIONS: dict[str, str] = {
+    "skt": "sankt",
+    "sct": "sankt",
+    "gl": "gammel",
+    "gml": "gammel",
+    "kgs": "kongens",
+    "ndr": "nordre",
+    "nr": "norre",
+    "sdr": "sondre",
+    "ll": "lille",
+    "dr": "doktor",
+    "blvd": "boulevard",
+    "boul": "boulevard",
+    "bd": "boulevard",
+    "pl": "plads",
+    "str": "straede",
+    "ave": "avenue",
+    "av": "avenue",
+    "rd": "road",
     "allee": "alle",
 }
+# Abbreviations whose meaning depends on where they stand: first word or last word.
+_FIRST_WORD = {"st": "store", "v": "vestre"}
+_LAST_WORD = {"st": "street", "v": "vej", "vj": "vej", "g": "gade", "gd": "gade"}
 
 # A query token that ends in one of these abbreviations plus a dot ("Nørrebrog.", "Godthåbsv.")
 # is a compound street name cut short; OSM always spells the suffix out.
@@ -101,22 +99,23 @@ def street_key(name: str) -> str:
     Returns
     -------
     str
-        ``"Skt. Hans Torv"`` and ``"Sankt Hans Torv"`` → ``"skthanstorv"``; empty when the name
+        ``"Skt. Hans Torv"`` and ``"Sankt Hans Torv"`` → ``"sankthanstorv"``; empty when the name
         has no letters or digits.
     """
-    words = []
-    raw_tokens = name.split()
-    for position, token in enumerate(raw_tokens):
+    words: list[str] = []
+    for token in name.split():
         lowered = token.lower()
-        if position == len(raw_tokens) - 1 and position > 0 and lowered in {"v.", "v"}:
-            token = "vej"  # "H.C. Ørsteds V." — a lone V at the end is Vej, at the start Vestre
-        else:
-            for short, full in _SUFFIX_ABBREVIATIONS:
-                if lowered.endswith(short) and len(lowered) > len(short) + 2:
-                    token = token[: -len(short)] + full
-                    break
+        for short, full in _SUFFIX_ABBREVIATIONS:
+            if lowered.endswith(short) and len(lowered) > len(short) + 2:
+                token = token[: -len(short)] + full
+                break
         words.extend(fold(token).split())
-    return "".join(_CONTRACTIONS.get(word, word) for word in words)
+    words = _join_initials(words)
+    expanded = [_EXPANSIONS.get(word, word) for word in words]
+    if len(words) > 1:
+        expanded[0] = _FIRST_WORD.get(words[0], expanded[0])
+        expanded[-1] = _LAST_WORD.get(words[-1], expanded[-1])
+    return "".join(expanded)
 
 
 def number_key(housenumber: str) -> str | None:
@@ -195,32 +194,47 @@ def parse_query(query: str) -> ParsedQuery:
     ParsedQuery
         Its parts; ``number`` is ``None`` when no house number could be found.
     """
+    return parse_query_variants(query)[0]
+
+
+def parse_query_variants(query: str) -> list[ParsedQuery]:
+    """Every plausible split of a typed address, the most likely (:func:`parse_query`) first.
+
+    A digit typed into the street name (``"Ved 2olden 5"``) looks like a house number; the later
+    variants take each following number as the house number instead, and the caller keeps the
+    split that matches best.
+
+    Parameters
+    ----------
+    query : str
+        The address as a user typed it.
+
+    Returns
+    -------
+    list of ParsedQuery
+        At least one; distinct.
+    """
     text = " ".join(unicodedata.normalize("NFC", query).split())
-    match = None
-    for candidate in _NUMBER_IN_TEXT.finditer(text):
-        start = candidate.start()
-        if re.search(r"[^\W\d_]", text[:start]) and (start == 0 or not text[start - 1].isalnum()):
-            match = candidate
-            break
-    if match is None:
-        match = next(
-            (
-                c
-                for c in _NUMBER_IN_TEXT.finditer(text)
-                if re.search(r"[^\W\d_]", text[: c.start()])
-            ),
-            None,
-        )
-    if match is None:
+    after_letter = [
+        m for m in _NUMBER_IN_TEXT.finditer(text) if re.search(r"[^\W\d_]", text[: m.start()])
+    ]
+    word_start = [m for m in after_letter if not text[m.start() - 1].isalnum()]
+    matches = word_start or after_letter[:1]
+    if not matches:
         leading = re.match(r"^\s*(\d+\s*[A-Za-z]?)\s+(?=\D)", text)
         if leading:  # English order: "12 Main Street"
-            return ParsedQuery(
-                street=text[leading.end() :].strip(" ,"),
-                number=number_key(leading.group(1)),
-                postcode=None,
-                city=None,
-            )
-        return ParsedQuery(street=text.strip(" ,"), number=None, postcode=None, city=None)
+            street = text[leading.end() :].strip(" ,")
+            return [ParsedQuery(street, number_key(leading.group(1)), None, None)]
+        return [ParsedQuery(text.strip(" ,"), None, None, None)]
+    variants: list[ParsedQuery] = []
+    for match in matches[:3]:
+        parsed = _split_at(text, match)
+        if parsed not in variants:
+            variants.append(parsed)
+    return variants
+
+
+def _split_at(text: str, match: re.Match[str]) -> ParsedQuery:
     street = text[: match.start()].strip(" ,")
     number = number_key(match.group(0))
     rest = text[match.end() :]
@@ -230,3 +244,21 @@ def parse_query(query: str) -> ParsedQuery:
     city_words = [w for w in fold(city_text).split() if w not in _FLOOR_WORDS and not w.isdigit()]
     city = " ".join(city_words) if city_words and len(max(city_words, key=len)) >= 3 else None
     return ParsedQuery(street=street, number=number, postcode=postcode, city=city)
+
+
+def _join_initials(words: list[str]) -> list[str]:
+    """Runs of two or more one-letter words are initials: ``h c orsteds`` → ``hc orsteds``."""
+    joined: list[str] = []
+    run: list[str] = []
+    for word in [*words, ""]:
+        if len(word) == 1:
+            run.append(word)
+            continue
+        if len(run) > 1:
+            joined.append("".join(run))
+        else:
+            joined.extend(run)
+        run = []
+        if word:
+            joined.append(word)
+    return joined
