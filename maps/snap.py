@@ -154,3 +154,32 @@ def snap_points(
         )
         for i in range(len(points))
     ]
+
+
+def nearest_way_distance_m(graph: BikeGraph, points: Sequence[Point]) -> np.ndarray:
+    """Distance in metres from each point to the nearest bikeable link (no limit).
+
+    Parameters
+    ----------
+    graph : BikeGraph
+        The network.
+    points : sequence of Point
+        Positions (degrees).
+
+    Returns
+    -------
+    np.ndarray
+        float64, one distance per point.
+    """
+    if not points:
+        return np.zeros(0)
+    tree, _ = _link_tree(graph)
+    x_m, y_m = graph.projection.to_xy(
+        np.array([p.lat for p in points]), np.array([p.lon for p in points])
+    )
+    (query_idx, _), dist_m = tree.query_nearest(
+        shapely.points(x_m, y_m), return_distance=True, all_matches=False
+    )
+    result = np.empty(len(points))
+    result[query_idx] = dist_m
+    return result

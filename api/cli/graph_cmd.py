@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,6 +21,7 @@ from maps.osm_read import GraphSourceError
 from maps.profiles import get_profile
 from maps.reference import reference_digraph, reference_durations
 from maps.route import route_between, routes_geojson
+from maps.sample import sample_addresses
 from maps.snap import SnapError, snap_points
 
 graph_app = typer.Typer(help="Build and inspect the cargo-bike road graph.", no_args_is_help=True)
@@ -62,16 +62,20 @@ def open_graph(
     return graph, time.perf_counter() - started
 
 
-def sample_address_points(osm: Path, n_points: int, seed: int) -> list[tuple[str, Point]]:
-    """``n_points`` distinct addresses of the extract, chosen reproducibly by ``seed``."""
+def sample_address_points(
+    graph: BikeGraph, osm: Path, n_points: int, seed: int
+) -> list[tuple[str, Point]]:
+    """``n_points`` distinct servable addresses of the extract, chosen reproducibly by ``seed``."""
     try:
         records = read_address_records(osm)
     except AddressSourceError as exc:
         fail("--osm", f"{exc.source}: {exc.reason}")
-    unique = sorted({r.label: r for r in records}.values(), key=lambda r: (r.label, r.osm_id))
-    if n_points > len(unique):
-        fail("--points", f"{n_points} asked but the extract has {len(unique)} addresses")
-    chosen = random.Random(seed).sample(unique, n_points)
+    try:
+        chosen = sample_addresses(
+            graph, records, n_points, seed=seed, limit_m=Settings().snap_limit_m
+        )
+    except ValueError as exc:
+        fail("--points", str(exc))
     return [(r.label, Point(r.lat, r.lon)) for r in chosen]
 
 
@@ -133,7 +137,7 @@ def matrix(
     if workers is not None and workers < 1:
         fail("--workers", f"must be at least 1, got {workers}")
     graph, load_s = open_graph(osm, profile)
-    sample = sample_address_points(osm, points, seed)
+    sample = sample_address_points(graph, osm, points, seed)
     try:
         snaps = snap_points(graph, [p for _, p in sample], limit_m=Settings().snap_limit_m)
     except SnapError as exc:
@@ -190,7 +194,7 @@ def route(
 ) -> None:
     """The fastest cargo-bike route between two random addresses of the extract."""
     graph, _ = open_graph(osm, profile)
-    (from_label, a), (to_label, b) = sample_address_points(osm, 2, seed)
+    (from_label, a), (to_label, b) = sample_address_points(graph, osm, 2, seed)
     try:
         snap_a, snap_b = snap_points(graph, [a, b], limit_m=Settings().snap_limit_m)
     except SnapError as exc:
