@@ -25,7 +25,7 @@ from maps.address_text import (
     range_keys,
     street_key,
 )
-from maps.zones import LocalProjection
+from maps.zones import projection_around
 
 #: Bump when the index layout or the normalisation changes, so cached indexes are rebuilt.
 INDEX_FORMAT = "address-index-1"
@@ -167,6 +167,8 @@ def read_address_records(path: Path) -> list[AddressRecord]:
         The file is missing, empty, not OSM data, or has no addresses.
     """
     path = Path(path)
+    if path.is_dir():
+        raise AddressSourceError(str(path), "is a directory, not an OSM file")
     if not path.is_file():
         raise AddressSourceError(str(path), "no such file")
     if path.stat().st_size == 0:
@@ -198,7 +200,7 @@ class AddressIndex:
         self.records = list(records)
         lat = np.array([r.lat for r in self.records])
         lon = np.array([r.lon for r in self.records])
-        self.projection = LocalProjection.around(lat, lon)
+        self.projection = projection_around(lat, lon)
         self._tree = cKDTree(np.column_stack(self.projection.to_xy(lat, lon)))
 
         names: dict[str, Counter[str]] = defaultdict(Counter)

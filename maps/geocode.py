@@ -146,6 +146,8 @@ class OfflineGeocoder:
             The file is missing, empty, unreadable or has no addresses.
         """
         path = Path(path)
+        if path.is_dir():
+            raise AddressSourceError(str(path), "is a directory, not an OSM file")
         if not path.is_file():
             raise AddressSourceError(str(path), "no such file")
         try:

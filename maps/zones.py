@@ -2,8 +2,9 @@
 
 Coordinates in this module's public API are named ``lat`` / ``lon`` (WGS84 degrees). GeoJSON and
 shapely are **lon-first** (x = lon, y = lat): geometries held by :class:`Zone` are in that order,
-and every conversion between the two happens here, in :class:`LocalProjection` and
-:func:`load_zones`. Distances are computed in a local metric projection, in metres.
+and every conversion between the two happens here, in :func:`project_geometry`,
+:func:`unproject_geometry` and :meth:`ServiceArea.check`. Distances are computed in a local
+metric projection (:class:`maps.geo.LocalProjection`), in metres.
 
 The default zone is the area the bike graph covers, built by :func:`coverage_from_nodes` from the
 graph's node coordinates (plain arrays, so this module does not depend on the graph). Named zones —
@@ -25,72 +26,36 @@ from shapely.geometry import MultiPoint, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
-#: Mean Earth radius (IUGG), metres.
-EARTH_RADIUS_M = 6_371_008.8
+from maps.geo import LocalProjection
 
 #: Default name of the zone built from the graph's nodes.
 COVERAGE_NAME = "coverage"
 
 
-@dataclass(frozen=True)
-class LocalProjection:
-    """Equirectangular metres around an origin: x east, y north.
+def projection_around(lat: np.ndarray, lon: np.ndarray) -> LocalProjection:
+    """Local metric projection centred on the middle of the points' bounding box (degrees)."""
+    lat, lon = np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
+    return LocalProjection(float((lat.min() + lat.max()) / 2), float((lon.min() + lon.max()) / 2))
 
-    Over a city (< 30 km across) the scale error is below 0.3 %, plenty for "which address is
-    nearest" and "how far outside the zone".
 
-    Attributes
-    ----------
-    origin_lat, origin_lon : float
-        WGS84 degrees of (x=0, y=0).
-    """
+def project_geometry(geometry: BaseGeometry, projection: LocalProjection) -> BaseGeometry:
+    """A **lon-first** (GeoJSON order) geometry in degrees → the same shape in metres."""
 
-    origin_lat: float
-    origin_lon: float
+    def forward(coords: np.ndarray) -> np.ndarray:
+        x_m, y_m = projection.to_xy(lat=coords[:, 1], lon=coords[:, 0])
+        return np.column_stack([x_m, y_m])
 
-    @classmethod
-    def around(cls, lat: np.ndarray, lon: np.ndarray) -> LocalProjection:
-        """Projection centred on the middle of the points' bounding box."""
-        lat, lon = np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
-        return cls(float((lat.min() + lat.max()) / 2), float((lon.min() + lon.max()) / 2))
+    return shapely.transform(geometry, forward)
 
-    @property
-    def _m_per_deg_lat(self) -> float:
-        return EARTH_RADIUS_M * math.pi / 180.0
 
-    @property
-    def _m_per_deg_lon(self) -> float:
-        return self._m_per_deg_lat * math.cos(math.radians(self.origin_lat))
+def unproject_geometry(geometry: BaseGeometry, projection: LocalProjection) -> BaseGeometry:
+    """A geometry in metres → **lon-first** (GeoJSON order) degrees."""
 
-    def to_xy(self, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Degrees to metres: returns ``(x_m, y_m)`` arrays."""
-        x_m = (np.asarray(lon, dtype=float) - self.origin_lon) * self._m_per_deg_lon
-        y_m = (np.asarray(lat, dtype=float) - self.origin_lat) * self._m_per_deg_lat
-        return x_m, y_m
+    def backward(coords: np.ndarray) -> np.ndarray:
+        lat, lon = projection.to_latlon(coords[:, 0], coords[:, 1])
+        return np.column_stack([lon, lat])
 
-    def to_latlon(self, x_m: np.ndarray, y_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Metres to degrees: returns ``(lat, lon)`` arrays."""
-        lat = np.asarray(y_m, dtype=float) / self._m_per_deg_lat + self.origin_lat
-        lon = np.asarray(x_m, dtype=float) / self._m_per_deg_lon + self.origin_lon
-        return lat, lon
-
-    def project(self, geometry: BaseGeometry) -> BaseGeometry:
-        """A lon-first (GeoJSON order) geometry in degrees → the same shape in metres."""
-
-        def forward(coords: np.ndarray) -> np.ndarray:
-            x_m, y_m = self.to_xy(lat=coords[:, 1], lon=coords[:, 0])
-            return np.column_stack([x_m, y_m])
-
-        return shapely.transform(geometry, forward)
-
-    def unproject(self, geometry: BaseGeometry) -> BaseGeometry:
-        """A geometry in metres → lon-first (GeoJSON order) degrees."""
-
-        def backward(coords: np.ndarray) -> np.ndarray:
-            lat, lon = self.to_latlon(coords[:, 0], coords[:, 1])
-            return np.column_stack([lon, lat])
-
-        return shapely.transform(geometry, backward)
+    return shapely.transform(geometry, backward)
 
 
 class ZoneError(ValueError):
@@ -158,8 +123,8 @@ def coverage_from_nodes(
     node_lon: np.ndarray,
     *,
     name: str = COVERAGE_NAME,
-    concavity: float = 0.02,
-    buffer_m: float = 100.0,
+    concavity: float = 0.05,
+    buffer_m: float = 150.0,
 ) -> Zone:
     """The area a graph covers: a concave hull of its nodes, widened by ``buffer_m``.
 
@@ -194,11 +159,11 @@ def coverage_from_nodes(
         raise ValueError(f"node_lat has {lat.size} values but node_lon has {lon.size}")
     if np.unique(np.column_stack([lat, lon]), axis=0).shape[0] < 3:
         raise ValueError("a coverage zone needs at least three distinct nodes")
-    projection = LocalProjection.around(lat, lon)
+    projection = projection_around(lat, lon)
     x_m, y_m = projection.to_xy(lat, lon)
     hull = shapely.concave_hull(MultiPoint(np.column_stack([x_m, y_m])), ratio=concavity)
     area = hull.buffer(buffer_m).simplify(buffer_m / 10)
-    return Zone(name=name, geometry=projection.unproject(area))
+    return Zone(name=name, geometry=unproject_geometry(area, projection))
 
 
 def load_zones(source: Path | str | Mapping[str, Any]) -> tuple[Zone, ...]:
@@ -269,6 +234,17 @@ def _zone_from_feature(number: int, feature: Any, seen: set[str]) -> Zone:
     return Zone(name=name, geometry=geometry, served=served, properties=properties)
 
 
+def _refuse_swapped_coordinates(zone: Zone, coverage: Zone) -> None:
+    """Refuse a zone that misses the coverage but overlaps it once lat and lon are swapped."""
+    if zone.geometry.intersects(coverage.geometry):
+        return
+    swapped = shapely.transform(zone.geometry, lambda coords: coords[:, ::-1])
+    if swapped.intersects(coverage.geometry):
+        raise ZoneError(
+            f"zone '{zone.name}': its coordinates look like [lat, lon]; GeoJSON order is [lon, lat]"
+        )
+
+
 class ServiceArea:
     """The coverage zone plus named zones, answering :meth:`check`.
 
@@ -278,6 +254,7 @@ class ServiceArea:
         Where bikes can go at all (usually :func:`coverage_from_nodes`).
     zones : sequence of Zone
         Named zones (:func:`load_zones`); ``served=False`` zones exclude their area.
+        A zone whose coordinates were written lat-first is refused with :class:`ZoneError`.
     snap : callable, optional
         ``snap(lat, lon) -> distance_m`` to the nearest bikeable way; it should raise
         ``ValueError`` (or ``LookupError``) with a readable message when it cannot snap.
@@ -296,13 +273,15 @@ class ServiceArea:
         names = [zone.name for zone in zones]
         if len(set(names)) != len(names):
             raise ZoneError(f"zone names must be unique, got {names}")
+        for zone in zones:
+            _refuse_swapped_coordinates(zone, coverage)
         self.coverage = coverage
         self.zones = tuple(zones)
         self.snap = snap
         self.snap_limit_m = snap_limit_m
         lat_lon = shapely.get_coordinates(coverage.geometry)
-        self._projection = LocalProjection.around(lat_lon[:, 1], lat_lon[:, 0])
-        self._coverage_m = self._projection.project(coverage.geometry)
+        self._projection = projection_around(lat_lon[:, 1], lat_lon[:, 0])
+        self._coverage_m = project_geometry(coverage.geometry, self._projection)
         for geometry in (coverage.geometry, self._coverage_m, *(z.geometry for z in self.zones)):
             shapely.prepare(geometry)
 
