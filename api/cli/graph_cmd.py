@@ -14,6 +14,7 @@ from api.cli import app
 from api.cli.errors import fail
 from depot.settings import Settings
 from maps.address_index import AddressSourceError, read_address_records
+from maps.download import DEFAULT_OVERPASS_URL, BoundingBox, download_osm, place_bbox
 from maps.geo import Point
 from maps.graph import BikeGraph, load_graph
 from maps.matrix import travel_matrix
@@ -79,14 +80,43 @@ def sample_address_points(
     return [(r.label, Point(r.lat, r.lon)) for r in chosen]
 
 
+def download_source(place: str | None, bbox: str | None, overpass_url: str) -> Path:
+    """Resolve ``--place`` / ``--bbox`` to a downloaded OSM file (online)."""
+    try:
+        area = BoundingBox.parse(bbox) if bbox else place_bbox(place or "")
+    except ValueError as exc:
+        fail("--bbox", str(exc))
+    except GraphSourceError as exc:
+        fail("--place", exc.reason)
+    try:
+        return download_osm(area, dest_dir=Settings().cache_dir, overpass_url=overpass_url)
+    except GraphSourceError as exc:
+        fail("--place" if place else "--bbox", exc.reason)
+
+
 @graph_app.command("build")
 def graph_build(
-    osm: OsmOption,
+    osm: Annotated[
+        Path | None, typer.Option("--osm", help="OSM file: .osm, .osm.bz2, .osm.gz, .osm.pbf")
+    ] = None,
+    place: Annotated[
+        str | None, typer.Option("--place", help="Download by place name (online).")
+    ] = None,
+    bbox: Annotated[
+        str | None, typer.Option("--bbox", help="Download south,west,north,east (online).")
+    ] = None,
+    overpass_url: Annotated[
+        str, typer.Option("--overpass-url", help="Overpass API used by --place / --bbox.")
+    ] = DEFAULT_OVERPASS_URL,
     profile: ProfileOption = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Rebuild even if cached.")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Build (or load from cache) the bike graph of an OSM file and print its size."""
+    """Build (or load from cache) the bike graph of an OSM file or area and print its size."""
+    if sum(x is not None for x in (osm, place, bbox)) != 1:
+        fail("--osm", "give exactly one of --osm FILE, --place NAME or --bbox S,W,N,E")
+    if osm is None:
+        osm = download_source(place, bbox, overpass_url)
     graph, seconds = open_graph(osm, profile, use_cache=not no_cache)
     stats = graph.stats
     result = {
