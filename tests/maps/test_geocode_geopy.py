@@ -64,8 +64,8 @@ def make(answers: dict[str, Any], **kwargs: Any) -> tuple[GeopyGeocoder, FakeGeo
     clock = FakeClock()
     fake = FakeGeopy(clock, answers)
     adapter = GeopyGeocoder(geocoder=fake, **kwargs)
-    adapter.limiter._clock = clock.now  # type: ignore[method-assign]
-    adapter.limiter._sleep = clock.sleep  # type: ignore[method-assign]
+    adapter.limiter._clock = clock.now
+    adapter.limiter._sleep = clock.sleep
     return adapter, fake, clock
 
 
