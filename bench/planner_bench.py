@@ -126,7 +126,8 @@ def summarise(rows: list[Row], label: str) -> str:
         mean = f"{statistics.mean(match):+.2f}%" if match else "n/a"
         mean_all = f"{statistics.mean(allgap):+.2f}%" if allgap else "n/a"
         return (
-            f"solved {len(solved)}/{len(pairs)}, vehicles=BKS {100 * len(match) / len(pairs):5.1f}%,"
+            f"solved {len(solved)}/{len(pairs)}, "
+            f"vehicles=BKS {100 * len(match) / len(pairs):5.1f}%,"
             f" gap where matched {mean}, gap all {mean_all}"
         )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from planner.problem import LOAD_DIMENSIONS, Problem, StopKind
+from planner.problem import LOAD_DIMENSIONS, Break, Problem, StopKind, Vehicle
 
 if TYPE_CHECKING:
     from planner.plan import Plan, Route
@@ -41,7 +41,9 @@ def check_plan(plan: Plan, problem: Problem) -> list[str]:
     for s in problem.stops:
         if s.id not in seen:
             errors.append(f"stop {s.id} neither served nor explained")
-    where = {sid: (v, i) for r in plan.routes for i, sid in enumerate(r.stop_ids) for v in [r]}
+    where: dict[str, tuple[Route, int]] = {
+        sid: (r, i) for r in plan.routes for i, sid in enumerate(r.stop_ids)
+    }
     for p in problem.pairs:
         a, b = where.get(p.pickup_id), where.get(p.delivery_id)
         if (a is None) != (b is None):
@@ -52,8 +54,8 @@ def check_plan(plan: Plan, problem: Problem) -> list[str]:
             elif a[1] >= b[1]:
                 errors.append(f"pair {p.pickup_id}->{p.delivery_id}: delivered before pickup")
     for fr in problem.frozen:
-        route = next((r for r in plan.routes if r.vehicle_id == fr.vehicle_id), None)
-        got = route.stop_ids[: len(fr.stop_ids)] if route else ()
+        frozen_route = next((r for r in plan.routes if r.vehicle_id == fr.vehicle_id), None)
+        got = frozen_route.stop_ids[: len(fr.stop_ids)] if frozen_route else ()
         if tuple(got) != tuple(fr.stop_ids):
             errors.append(f"frozen visits of {fr.vehicle_id} changed: {got} != {fr.stop_ids}")
     return errors
@@ -130,10 +132,10 @@ def _check_route(route: Route, vi: int, problem: Problem) -> list[str]:
     return errors
 
 
-def _over(load: dict[str, int], v: object, who: str, when: str) -> list[str]:
+def _over(load: dict[str, int], v: Vehicle, who: str, when: str) -> list[str]:
     out = []
     for d, amount in load.items():
-        cap = getattr(v.capacity, d)  # type: ignore[attr-defined]
+        cap = getattr(v.capacity, d)
         if amount < 0:
             out.append(f"{who}: negative {d} {when}")
         if cap is not None and amount > cap:
@@ -142,15 +144,15 @@ def _over(load: dict[str, int], v: object, who: str, when: str) -> list[str]:
 
 
 def _check_breaks(
-    route: Route, wanted: tuple, starts: list[int], services: list[int], who: str
+    route: Route, wanted: tuple[Break, ...], starts: list[int], services: list[int], who: str
 ) -> list[str]:
     errors: list[str] = []
     if len(route.breaks) != len(wanted):
         # A break may be skipped only if the whole round ends before its window or starts after.
         for b in wanted:
-            if not any(t.duration_s == b.duration_s for t in route.breaks):
-                if route.end_s > b.window.start_s and route.start_s < b.window.end_s:
-                    errors.append(f"{who}: break in {b.window} not taken")
+            skipped = not any(t.duration_s == b.duration_s for t in route.breaks)
+            if skipped and route.end_s > b.window.start_s and route.start_s < b.window.end_s:
+                errors.append(f"{who}: break in {b.window} not taken")
     for t in route.breaks:
         ok = any(
             w.duration_s == t.duration_s and w.window.start_s <= t.start_s <= w.window.end_s

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from planner.problem import LOAD_DIMENSIONS, Load, Problem, StopKind
+from planner.problem import LOAD_DIMENSIONS, Load, Problem, StopKind, TimeWindow
 
 
 @dataclass(frozen=True)
@@ -218,6 +218,7 @@ def earliest_schedule(
     t = vehicle.shift.start_s
     place = vehicle.start_place
     out: list[tuple[str | None, int]] = []
+    windows: tuple[TimeWindow, ...]
     for sid in stop_ids:
         if sid is None:
             nxt, service, windows = vehicle.end_place, vehicle.reload_s, ()

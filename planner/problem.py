@@ -10,25 +10,25 @@ Conventions (stated once, used everywhere in :mod:`planner`):
 * a *delivery* leaves the depot on the bike, a *pickup* rides back to the depot, and a
   :class:`Pair` is collected at one stop and handed over at another by the same bike, pickup first.
 
-Benchmark readers (:mod:`planner.formats`) scale their fractional distances to integers; the scale is
-kept on :attr:`Problem.scale` so figures can be reported in the instance's own units.
+Benchmark readers (:mod:`planner.formats`) scale their fractional distances to integers; the
+scale is kept on :attr:`Problem.scale` so figures can be reported in the instance's own units.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class StopKind(str, Enum):
+class StopKind(StrEnum):
     """What happens to the goods at a stop."""
 
     DELIVERY = "delivery"
     PICKUP = "pickup"
 
 
-class Objective(str, Enum):
+class Objective(StrEnum):
     """What the planner minimises after penalties (and after the number of bikes, if asked)."""
 
     DURATION = "duration"
@@ -239,7 +239,7 @@ class Problem:
         Parameters
         ----------
         duration_s, distance_m : sequence of sequence of int
-            Square matrices, ``[i][j]`` is travel from place ``i`` to place ``j``; numpy arrays work.
+            Square matrices, ``[i][j]`` is travel from place ``i`` to ``j``; numpy arrays work.
         stops, vehicles, pairs, frozen
             See :class:`Stop`, :class:`Vehicle`, :class:`Pair`, :class:`FrozenRoute`.
 

@@ -18,6 +18,7 @@ from planner.portfolio import RawResult, RawRoute
 from planner.problem import LOAD_DIMENSIONS, Objective, Problem, StopKind
 
 _BIG_CAPACITY = 2**40
+_NO_LIMIT = 2**63 - 1  # PyVRP's own default for "no limit"
 
 
 def pyvrp_supports(problem: Problem) -> bool:
@@ -78,7 +79,7 @@ def solve_pyvrp(problem: Problem, time_limit_s: float, seed: int = 0) -> RawResu
         cost = p.distance_m if p.objective is Objective.DISTANCE else p.duration_s
         bike_cost = 2 * max(max(row) for row in cost) + 1
     by_type: list[list[int]] = []
-    for key, members in groups.items():
+    for members in groups.values():
         v = p.vehicles[members[0]]
         caps = [getattr(v.capacity, d) for d in dims]
         m.add_vehicle_type(
@@ -89,8 +90,8 @@ def solve_pyvrp(problem: Problem, time_limit_s: float, seed: int = 0) -> RawResu
             fixed_cost=v.fixed_cost + bike_cost,
             tw_early=v.shift.start_s,
             tw_late=v.shift.end_s,
-            **({"shift_duration": v.max_duration_s} if v.max_duration_s is not None else {}),
-            **({"max_distance": v.max_distance_m} if v.max_distance_m is not None else {}),
+            shift_duration=_NO_LIMIT if v.max_duration_s is None else v.max_duration_s,
+            max_distance=_NO_LIMIT if v.max_distance_m is None else v.max_distance_m,
             unit_distance_cost=1 if p.objective is Objective.DISTANCE else 0,
             unit_duration_cost=1 if p.objective is Objective.DURATION else 0,
         )
@@ -100,30 +101,28 @@ def solve_pyvrp(problem: Problem, time_limit_s: float, seed: int = 0) -> RawResu
         if s.id in partner:
             continue
         amount = [getattr(s.load, d) for d in dims]
-        tw = {"tw_early": s.windows[0].start_s, "tw_late": s.windows[0].end_s} if s.windows else {}
         m.add_client(
             loc[s.place],
             delivery=amount if s.kind is StopKind.DELIVERY else [0] * len(dims),
             pickup=amount if s.kind is StopKind.PICKUP else [0] * len(dims),
             service_duration=s.service_s,
-            **tw,
+            tw_early=s.windows[0].start_s if s.windows else 0,
+            tw_late=s.windows[0].end_s if s.windows else _NO_LIMIT,
         )
         client_ids.append(s.id)
     shipment_ids: list[tuple[str, str]] = []
     for pair in p.pairs:
         a, b = p.stop(pair.pickup_id), p.stop(pair.delivery_id)
-        kw = {}
-        if a.windows:
-            kw.update(pickup_tw_early=a.windows[0].start_s, pickup_tw_late=a.windows[0].end_s)
-        if b.windows:
-            kw.update(delivery_tw_early=b.windows[0].start_s, delivery_tw_late=b.windows[0].end_s)
         m.add_shipment(
             loc[a.place],
             loc[b.place],
             pickup_service_duration=a.service_s,
             delivery_service_duration=b.service_s,
             amount=[getattr(a.load, d) for d in dims],
-            **kw,
+            pickup_tw_early=a.windows[0].start_s if a.windows else 0,
+            pickup_tw_late=a.windows[0].end_s if a.windows else _NO_LIMIT,
+            delivery_tw_early=b.windows[0].start_s if b.windows else 0,
+            delivery_tw_late=b.windows[0].end_s if b.windows else _NO_LIMIT,
         )
         shipment_ids.append((a.id, b.id))
     for pa in places:

@@ -26,6 +26,7 @@ the same plan; with only a time limit, plans may differ run to run.
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass, replace
 
@@ -155,7 +156,7 @@ class _Model:
 
     def __init__(self, problem: Problem) -> None:
         self.p = p = problem
-        n_stops, n_veh = len(p.stops), len(p.vehicles)
+        n_veh = len(p.vehicles)
         self.place: list[int] = [s.place for s in p.stops]
         self.service: list[int] = [s.service_s for s in p.stops]
         starts, ends = [], []
@@ -200,8 +201,9 @@ class _Model:
                 t.CumulVar(idx).SetRange(v.shift.start_s, v.shift.end_s)
             if v.max_duration_s is not None:
                 t.SetSpanUpperBoundForVehicle(v.max_duration_s, vi)
-            r.AddVariableMaximizedByFinalizer(t.CumulVar(r.Start(vi)))
+            # Back as early as possible, then leave as late as that allows (no idle waiting).
             r.AddVariableMinimizedByFinalizer(t.CumulVar(r.End(vi)))
+            r.AddVariableMaximizedByFinalizer(t.CumulVar(r.Start(vi)))
         if p.objective is Objective.DURATION:
             t.SetSpanCostCoefficientForAllVehicles(1)
         if any(v.max_distance_m is not None for v in p.vehicles):
@@ -215,12 +217,12 @@ class _Model:
                 hi = max(w.end_s for w in s.windows)
                 t.CumulVar(idx).SetRange(lo, hi)
                 ws = sorted(s.windows, key=lambda w: w.start_s)
-                for a, b in zip(ws, ws[1:], strict=False):
+                for a, b in itertools.pairwise(ws):
                     if b.start_s > a.end_s + 1:
                         t.CumulVar(idx).RemoveInterval(a.end_s + 1, b.start_s - 1)
             if s.skills:
                 allowed = [vi for vi, v in enumerate(p.vehicles) if s.skills <= v.skills]
-                r.SetAllowedVehiclesForIndex(allowed, idx)
+                r.VehicleVar(idx).SetValues([-1, *allowed])
             r.AddVariableMinimizedByFinalizer(t.CumulVar(idx))
         frozen = {sid for fr in p.frozen for sid in fr.stop_ids}
         for i, s in enumerate(p.stops):
@@ -232,7 +234,7 @@ class _Model:
         for node, vi in self.reload_owner.items():
             idx = mgr.NodeToIndex(node)
             r.AddDisjunction([idx], 0)
-            r.SetAllowedVehiclesForIndex([vi], idx)
+            r.VehicleVar(idx).SetValues([-1, vi])
         for pair in p.pairs:
             a = mgr.NodeToIndex(p.stop_index(pair.pickup_id))
             b = mgr.NodeToIndex(p.stop_index(pair.delivery_id))
@@ -245,7 +247,7 @@ class _Model:
         for fr in p.frozen:
             vi = vindex[fr.vehicle_id]
             chain = [r.Start(vi)] + [mgr.NodeToIndex(p.stop_index(sid)) for sid in fr.stop_ids]
-            for a, b in zip(chain, chain[1:], strict=False):
+            for a, b in itertools.pairwise(chain):
                 r.NextVar(a).SetValue(b)
         self.break_vars: dict[int, list] = {}
         transits = [self.service[mgr.IndexToNode(i)] for i in range(r.Size())]

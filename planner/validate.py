@@ -50,6 +50,11 @@ def validate(problem: Problem) -> list[Unassigned]:
         why = _impossible(problem, s, partner)
         if why is None:
             continue
+        if s.id in partner and not _own_fault(problem, s):
+            # Blame the half that is at fault: the partner is reported for its own reason.
+            culprit = problem.stop(partner[s.id])
+            if _own_fault(problem, culprit):
+                s, why = culprit, Unassigned(culprit.id, why.code, why.reason)
         found[s.id] = why
         if s.id in partner:
             other = partner[s.id]
@@ -74,6 +79,17 @@ def explain_drop(problem: Problem, stop_id: str) -> Unassigned:
             stop_id, "fleet_full", "the fleet's shifts are full (left out as a lower-priority stop)"
         )
     return Unassigned(stop_id, "fleet_full", "the fleet's shifts are full")
+
+
+def _own_fault(problem: Problem, s: Stop) -> bool:
+    """True when ``s`` on its own needs a skill set or a load no single bike offers."""
+    for v in problem.vehicles:
+        if s.skills <= v.skills and all(
+            getattr(v.capacity, d) is None or getattr(s.load, d) <= getattr(v.capacity, d)
+            for d in LOAD_DIMENSIONS
+        ):
+            return False
+    return True
 
 
 def _impossible(problem: Problem, s: Stop, partner: dict[str, str]) -> Unassigned | None:

@@ -77,7 +77,7 @@ def solve_command(
         typer.echo(
             f"bks        {bks.vehicles} vehicles, {bks.distance:.4f} "
             f"(gap {gap_percent(distance, bks.distance):+.2f} %, "
-            f"vehicles {out['vehicles'] - bks.vehicles:+d})"
+            f"vehicles {plan.summary.vehicles_used - bks.vehicles:+d})"
         )
     check = "feasible" if not violations else f"INFEASIBLE: {'; '.join(violations[:5])}"
     typer.echo(f"check      {check}")

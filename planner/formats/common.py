@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -52,7 +53,7 @@ def euclidean_distance(problem: Problem, plan: Plan) -> float:
     for route in plan.routes:
         v = by_id[route.vehicle_id]
         places = [v.start_place] + [x.place for x in route.visits] + [v.end_place]
-        for a, b in zip(places, places[1:], strict=False):
+        for a, b in itertools.pairwise(places):
             total += math.hypot(c[a][0] - c[b][0], c[a][1] - c[b][1])
     return total
 
