@@ -25,6 +25,7 @@ from pathlib import Path
 
 from planner.formats import euclidean_distance, read_instance
 from planner.formats.bks import Bks, gap_percent, read_bks
+from planner.formats.common import exact_time_check
 from planner.portfolio import to_plan
 from planner.pyvrp_engine import pyvrp_supports, solve_pyvrp
 from planner.solve import SolveParams, solve
@@ -82,7 +83,7 @@ def run_one(
     t0 = time.perf_counter()
     plan = solve(problem, SolveParams(time_limit_s=limit_s, seed=seed, workers=2))
     seconds = time.perf_counter() - t0
-    ok = not plan.check(problem) and not plan.unassigned
+    ok = not plan.check(problem) and not exact_time_check(problem, plan) and not plan.unassigned
     row = Row(
         which,
         instance_class(path.stem),
@@ -100,7 +101,7 @@ def run_one(
         raw = solve_pyvrp(problem, limit_s, seed)
         if raw.routes is not None:
             pv = to_plan(problem, raw, explain_drop, limit_s)
-            if not pv.check(problem) and not pv.unassigned:
+            if not pv.check(problem) and not exact_time_check(problem, pv) and not pv.unassigned:
                 row.pv_vehicles = len(pv.routes)
                 row.pv_distance = euclidean_distance(problem, pv)
     return row

@@ -13,7 +13,7 @@ from api.cli import app
 from api.cli.errors import fail
 from planner.formats import euclidean_distance, read_instance
 from planner.formats.bks import find_bks, gap_percent
-from planner.formats.common import FormatError
+from planner.formats.common import FormatError, exact_time_check
 from planner.solve import SolveParams, solve
 
 
@@ -32,7 +32,8 @@ def solve_command(
     """Solve a benchmark instance; print bikes, exact distance, BKS gap and a feasibility check.
 
     The distance is recomputed from the routes in double precision (Euclidean, unrounded), the
-    convention of ``bks.csv``; the check replays every route against the instance.
+    convention of ``bks.csv``; the check replays every route against the instance, once on the
+    solver's integer matrices and once in exact arithmetic.
     """
     if not file.is_file():
         fail("FILE", f"{file} does not exist or is not a file")
@@ -44,7 +45,7 @@ def solve_command(
     plan = solve(problem, SolveParams(time_limit_s=time_limit, seed=seed, workers=workers))
     seconds = time.perf_counter() - started
     distance = euclidean_distance(problem, plan)
-    violations = plan.check(problem)
+    violations = plan.check(problem) + exact_time_check(problem, plan)
     bks = find_bks(file)
     out = {
         "instance": file.stem,

@@ -86,3 +86,38 @@ def _is_number(s: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def exact_time_check(problem: Problem, plan: Plan) -> list[str]:
+    """Re-time every route in double precision (instance units, Euclidean, unrounded).
+
+    Complements :meth:`planner.plan.Plan.check` (which replays the integer matrices): each visit
+    starts as early as possible, and must start by its window's end; each bike must be back by
+    its shift end. Returns the violations (empty: the plan is feasible in exact arithmetic).
+    """
+    if not problem.coords:
+        raise ValueError("problem has no coordinates")
+    c, k = problem.coords, float(problem.scale)
+    by_id = {v.id: v for v in problem.vehicles}
+    errors: list[str] = []
+    for route in plan.routes:
+        v = by_id[route.vehicle_id]
+        t, place = v.shift.start_s / k, v.start_place
+        for visit in route.visits:
+            t += math.hypot(c[place][0] - c[visit.place][0], c[place][1] - c[visit.place][1])
+            if visit.stop_id is None:
+                t += v.reload_s / k
+                place = visit.place
+                continue
+            stop = problem.stop(visit.stop_id)
+            ok = [w for w in stop.windows if t <= w.end_s / k + 1e-9]
+            if stop.windows and not ok:
+                errors.append(f"{route.vehicle_id}: stop {stop.id} reached at {t:.4f}, too late")
+            elif stop.windows:
+                t = max(t, min(ok, key=lambda w: w.end_s).start_s / k)
+            t += stop.service_s / k
+            place = visit.place
+        t += math.hypot(c[place][0] - c[v.end_place][0], c[place][1] - c[v.end_place][1])
+        if t > v.shift.end_s / k + 1e-9:
+            errors.append(f"{route.vehicle_id}: back at {t:.4f}, after the depot closes")
+    return errors
