@@ -27,7 +27,8 @@ demo: install
 	@test -f $(OSM) || { echo "OSM extract not found at $(OSM) (set SHARED=... or OSM=...)"; exit 1; }
 	$(BIN)/bakfiets graph build --osm $(OSM)
 	$(BIN)/bakfiets matrix --osm $(OSM) --points 8 --seed 1
-	$(BIN)/bakfiets route --osm $(OSM) --seed 1
+	$(BIN)/bakfiets plan --osm $(OSM) --stops 300 --bikes 8 --seed 1 --out out/demo
+	@echo "map of the rounds: out/demo/rounds.html (plan: out/demo/plan.json)"
 
 test: install services
 	$(BIN)/pytest -n 2 --dist loadgroup -q

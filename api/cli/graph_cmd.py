@@ -13,9 +13,10 @@ import typer
 from api.cli import app
 from api.cli.errors import fail
 from depot.settings import Settings
-from maps.address_index import AddressSourceError, read_address_records
+from maps.address_index import AddressSourceError
 from maps.download import DEFAULT_OVERPASS_URL, BoundingBox, download_osm, place_bbox
 from maps.geo import Point
+from maps.geocode import OfflineGeocoder
 from maps.graph import BikeGraph, load_graph
 from maps.matrix import travel_matrix
 from maps.osm_read import GraphSourceError
@@ -68,7 +69,7 @@ def sample_address_points(
 ) -> list[tuple[str, Point]]:
     """``n_points`` distinct servable addresses of the extract, chosen reproducibly by ``seed``."""
     try:
-        records = read_address_records(osm)
+        records = OfflineGeocoder.from_osm(osm, cache_dir=Settings().cache_dir).addresses
     except AddressSourceError as exc:
         fail("--osm", f"{exc.source}: {exc.reason}")
     try:
