@@ -29,6 +29,7 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import dataclass, replace
+from typing import Any
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
@@ -133,28 +134,67 @@ def solve_ortools(
 ) -> RawResult:
     """Build the OR-Tools model of ``problem`` and search it (one process, one strategy).
 
+    With ``problem.minimise_vehicles`` and more than one bike, 40 % of the time goes to a first
+    plan, then a bike-minimisation phase: the bike with the fewest stops is taken away, its stops
+    are left unplanned in the starting plan, and guided local search (20 % of the time per
+    attempt) must place them all on the other bikes; each success is kept and the next bike tried.
+
     Returns
     -------
     RawResult
         Routes and dropped stops; ``routes`` is ``None`` if OR-Tools found nothing at all.
     """
+    engine = f"ortools/{strategy}"
+    deadline = time.monotonic() + time_limit_s
+    shrink = problem.minimise_vehicles and len(problem.vehicles) > 1
     m = _Model(problem)
+    first = _search_params(strategy, time_limit_s * (0.4 if shrink else 1.0), solution_limit)
+    solution = m.routing.SolveWithParameters(first)
+    if solution is None:
+        return RawResult(engine, None, note="no solution")
+    best = m.extract(solution, engine)
+    frozen_bikes = {fr.vehicle_id for fr in problem.frozen}
+    banned: set[int] = set()
+    while shrink and not best.dropped and best.routes and len(best.routes) > 1:
+        left = deadline - time.monotonic()
+        if left < 0.1 * time_limit_s:
+            break
+        free = [r for r in best.routes if problem.vehicles[r.vehicle_index].id not in frozen_bikes]
+        if not free:
+            break
+        victim = min(free, key=lambda r: len(r.sequence))
+        banned.add(victim.vehicle_index)
+        m = _Model(problem, banned=banned)
+        start = m.routing.ReadAssignmentFromRoutes(m.routes_as_indices(best, banned), True)
+        if start is None:
+            break
+        limit = min(left, 0.2 * time_limit_s) if left > 0.3 * time_limit_s else left
+        found = m.routing.SolveFromAssignmentWithParameters(
+            start, _search_params(strategy, limit, solution_limit)
+        )
+        if found is None:
+            break
+        candidate = m.extract(found, engine + "+fewer-bikes")
+        if candidate.dropped:
+            break
+        best = candidate
+    return best
+
+
+def _search_params(strategy: str, limit_s: float, solution_limit: int | None) -> Any:
     sp = pywrapcp.DefaultRoutingSearchParameters()
     sp.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, strategy)
     sp.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-    sp.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
+    sp.time_limit.FromMilliseconds(max(1, int(limit_s * 1000)))
     if solution_limit is not None:
         sp.solution_limit = solution_limit
-    solution = m.routing.SolveWithParameters(sp)
-    if solution is None:
-        return RawResult(f"ortools/{strategy}", None, note="no solution")
-    return m.extract(solution, f"ortools/{strategy}")
+    return sp
 
 
 class _Model:
     """The OR-Tools routing model of a problem (see the module docstring)."""
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: Problem, banned: set[int] | None = None) -> None:
         self.p = p = problem
         n_veh = len(p.vehicles)
         self.place: list[int] = [s.place for s in p.stops]
@@ -168,9 +208,11 @@ class _Model:
             self.place.append(v.end_place)
             self.service.append(0)
         self.reload_owner: dict[int, int] = {}
+        self.reloads_of: dict[int, list[int]] = {vi: [] for vi in range(n_veh)}
         for vi, v in enumerate(p.vehicles):
             for _ in range(v.max_trips - 1):
                 self.reload_owner[len(self.place)] = vi
+                self.reloads_of[vi].append(len(self.place))
                 self.place.append(v.end_place)
                 self.service.append(v.reload_s)
         n = len(self.place)
@@ -249,6 +291,8 @@ class _Model:
             chain = [r.Start(vi)] + [mgr.NodeToIndex(p.stop_index(sid)) for sid in fr.stop_ids]
             for a, b in itertools.pairwise(chain):
                 r.NextVar(a).SetValue(b)
+        for vi in banned or ():
+            r.NextVar(r.Start(vi)).SetValue(r.End(vi))
         self.break_vars: dict[int, list] = {}
         transits = [self.service[mgr.IndexToNode(i)] for i in range(r.Size())]
         for vi, v in enumerate(p.vehicles):
@@ -323,6 +367,20 @@ class _Model:
                 a = mgr.NodeToIndex(p.stop_index(pair.pickup_id))
                 b = mgr.NodeToIndex(p.stop_index(pair.delivery_id))
                 solver.Add(td.CumulVar(a) == td.CumulVar(b))
+
+    def routes_as_indices(self, raw: RawResult, banned: set[int]) -> list[list[int]]:
+        """Routes of an earlier answer as routing indices per bike (banned bikes emptied)."""
+        mgr, p = self.manager, self.p
+        out: list[list[int]] = [[] for _ in p.vehicles]
+        for route in raw.routes or ():
+            if route.vehicle_index in banned:
+                continue
+            reloads = iter(self.reloads_of[route.vehicle_index])
+            out[route.vehicle_index] = [
+                mgr.NodeToIndex(p.stop_index(sid) if sid is not None else next(reloads))
+                for sid, _ in route.sequence
+            ]
+        return out
 
     def extract(self, solution: pywrapcp.Assignment, engine: str) -> RawResult:
         """Read routes, visit times, breaks and dropped stops out of an assignment."""
