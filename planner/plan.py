@@ -8,7 +8,8 @@ shares no code with the solver.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from planner.problem import LOAD_DIMENSIONS, Load, Problem, StopKind, TimeWindow
 
@@ -116,6 +117,16 @@ class Plan:
     def is_feasible(self, problem: Problem) -> bool:
         """True when :meth:`check` finds nothing wrong."""
         return not self.check(problem)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: ``{"summary", "routes", "unassigned"}`` (units as in the names)."""
+        return {
+            "summary": asdict(self.summary),
+            "routes": [
+                {**asdict(r), "duration_s": r.duration_s, "trips": r.trips} for r in self.routes
+            ],
+            "unassigned": [asdict(u) for u in self.unassigned],
+        }
 
 
 def add_loads(a: Load, b: Load, sign: int = 1) -> Load:

@@ -64,7 +64,7 @@ class SolveParams:
 
     time_limit_s: float = 10.0
     seed: int = 0
-    workers: int = 1
+    workers: int = 2
     solution_limit: int | None = None
     use_pyvrp: bool = True
 

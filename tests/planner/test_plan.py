@@ -91,3 +91,15 @@ def test_break_outside_window_and_skipped_break_are_caught() -> None:
     assert route((TakenBreak(12 * H, 1800),)).check(p) == []
     assert any("outside its window" in e for e in route((TakenBreak(13 * H, 1800),)).check(p))
     assert any("not taken" in e for e in route(()).check(p))
+
+
+def test_to_dict_has_summary_routes_unassigned() -> None:
+    """The JSON form carries the three parts of every plan answer, with unit-named fields."""
+    p = street()
+    d = plan_of(p, ["A"]).to_dict()
+    assert set(d) == {"summary", "routes", "unassigned"}
+    assert d["routes"][0]["distance_m"] == 2000
+    assert d["routes"][0]["visits"][0]["stop_id"] == "A"
+    assert d["unassigned"] == [
+        {"stop_id": "B", "code": "fleet_full", "reason": "the fleet's shifts are full"}
+    ]
