@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("var"), description="Where caches and the embedded database live.")
     osm_file: Path | None = Field(None, description="Default OSM extract for CLI commands.")
     bike_profile: Literal["pedal", "e_assist"] = "pedal"
+    speed_kph: dict[str, float] = Field(
+        default_factory=dict,
+        description="Per-class speed overrides in km/h, e.g. "
+        "BAKFIETS_SPEED_KPH='{\"cycleway\": 18}' (classes: maps.profiles.SPEED_CLASSES).",
+    )
     pedestrian_zones: Literal["walk", "ride", "exclude"] = Field(
         "walk",
         description="Pedestrian streets where bicycles are not signed as allowed: pushed at "

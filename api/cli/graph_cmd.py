@@ -56,6 +56,11 @@ def open_graph(
         )
     except ValueError as exc:
         fail("--profile", str(exc))
+    if settings.speed_kph:
+        try:
+            profile = profile.with_speeds(**settings.speed_kph)
+        except ValueError as exc:
+            fail("BAKFIETS_SPEED_KPH", str(exc))
     started = time.perf_counter()
     try:
         graph = load_graph(osm, profile, cache_dir=settings.cache_dir if use_cache else None)
