@@ -1,5 +1,6 @@
 # Bakfiets: everything a fresh machine needs is behind `make demo` and `make test`.
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -12,9 +13,9 @@ STAMP := $(VENV)/.installed
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -r requirements.lock
-	$(BIN)/pip install -q --no-deps -e .
+	$(BIN)/pip install -q --upgrade pip 2>&1 | { grep -v '^WARNING: Location' || true; }
+	$(BIN)/pip install -q -r requirements.lock 2>&1 | { grep -v '^WARNING: Location' || true; }
+	$(BIN)/pip install -q --no-deps -e . 2>&1 | { grep -v '^WARNING: Location' || true; }
 	touch $(STAMP)
 
 install: $(STAMP)
