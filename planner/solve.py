@@ -20,8 +20,11 @@ The only module of ours that imports OR-Tools. Model, in short:
   fixed cost per bike.
 
 Determinism: OR-Tools' search is deterministic, but a wall-clock limit stops it after a varying
-number of moves. With ``workers=1`` and ``solution_limit`` set, the same problem and params give
-the same plan; with only a time limit, plans may differ run to run.
+number of moves. "Same plan" needs: ``workers=1`` (OR-Tools only), ``solution_limit`` set, and a
+time limit generous enough never to be the one that stops a search phase; then the same problem
+and params give the same plan on any machine speed. With only a time limit, plans may differ run
+to run (small problems usually converge to the same plan anyway). PyVRP (worker 1) stops on
+wall time too; its seed is ``SolveParams.seed``.
 """
 
 from __future__ import annotations
@@ -148,7 +151,9 @@ def solve_ortools(
     deadline = time.monotonic() + time_limit_s
     shrink = problem.minimise_vehicles and len(problem.vehicles) > 1
     m = _Model(problem)
-    first = _search_params(strategy, time_limit_s * (0.4 if shrink else 1.0), solution_limit)
+    # With a solution limit the phases end on solution counts (deterministic), not time shares.
+    share = 0.4 if shrink and solution_limit is None else 1.0
+    first = _search_params(strategy, time_limit_s * share, solution_limit)
     solution = m.routing.SolveWithParameters(first)
     if solution is None:
         return RawResult(engine, None, note="no solution")
@@ -157,7 +162,7 @@ def solve_ortools(
     banned: set[int] = set()
     while shrink and not best.dropped and best.routes and len(best.routes) > 1:
         left = deadline - time.monotonic()
-        if left < 0.1 * time_limit_s:
+        if left < (0.1 * time_limit_s if solution_limit is None else 0.01):
             break
         free = [r for r in best.routes if problem.vehicles[r.vehicle_index].id not in frozen_bikes]
         if not free:
@@ -169,6 +174,8 @@ def solve_ortools(
         if start is None:
             break
         limit = min(left, 0.2 * time_limit_s) if left > 0.3 * time_limit_s else left
+        if solution_limit is not None:
+            limit = left
         found = m.routing.SolveFromAssignmentWithParameters(
             start, _search_params(strategy, limit, solution_limit)
         )

@@ -27,6 +27,14 @@ def solve_command(
     workers: Annotated[
         int, typer.Option("--workers", help="Parallel search processes.", min=1)
     ] = 2,
+    solution_limit: Annotated[
+        int | None,
+        typer.Option(
+            "--solution-limit",
+            help="Stop OR-Tools after N solutions: with --workers 1 the plan is reproducible.",
+            min=1,
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Solve a benchmark instance; print bikes, exact distance, BKS gap and a feasibility check.
@@ -42,7 +50,10 @@ def solve_command(
     except (FormatError, OSError, UnicodeError) as exc:
         fail("FILE", f"{file}: cannot read it as a benchmark instance ({exc})")
     started = time.perf_counter()
-    plan = solve(problem, SolveParams(time_limit_s=time_limit, seed=seed, workers=workers))
+    params = SolveParams(
+        time_limit_s=time_limit, seed=seed, workers=workers, solution_limit=solution_limit
+    )
+    plan = solve(problem, params)
     seconds = time.perf_counter() - started
     distance = euclidean_distance(problem, plan)
     violations = plan.check(problem) + exact_time_check(problem, plan)
