@@ -76,12 +76,19 @@ def pick_files(root: Path, which: str, per_class: int | None) -> list[Path]:
 
 
 def run_one(
-    which: str, path: Path, bks: dict[str, Bks], limit_s: float, seed: int, pyvrp: bool
+    which: str,
+    path: Path,
+    bks: dict[str, Bks],
+    limit_s: float,
+    seed: int,
+    pyvrp: bool,
+    ortools_only: bool = False,
 ) -> Row:
     """Solve one instance with the planner, then with PyVRP alone."""
     problem = read_instance(path)
     t0 = time.perf_counter()
-    plan = solve(problem, SolveParams(time_limit_s=limit_s, seed=seed, workers=2))
+    params = SolveParams(time_limit_s=limit_s, seed=seed, workers=2, use_pyvrp=not ortools_only)
+    plan = solve(problem, params)
     seconds = time.perf_counter() - t0
     ok = not plan.check(problem) and not exact_time_check(problem, plan) and not plan.unassigned
     row = Row(
@@ -146,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--per-class", type=int, help="only the first N instances of each class")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-pyvrp", action="store_true", help="skip the PyVRP-alone column")
+    ap.add_argument(
+        "--ortools-only", action="store_true", help="planner without PyVRP (two OR-Tools workers)"
+    )
     ap.add_argument("--csv", type=Path, help="also write the rows to this CSV file")
     args = ap.parse_args(argv)
     bks = read_bks(args.benchmarks / "bks.csv")
@@ -157,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'instance':<10} {'BKS':>15} | {'ours':>22} | {'pyvrp alone':>22} | engine")
         set_rows = []
         for f in files:
-            r = run_one(which, f, bks, limit, args.seed, not args.no_pyvrp)
+            r = run_one(which, f, bks, limit, args.seed, not args.no_pyvrp, args.ortools_only)
             set_rows.append(r)
             b = f"{r.bks.vehicles:3d} {r.bks.distance:10.2f}" if r.bks else "n/a"
             print(

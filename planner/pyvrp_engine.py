@@ -12,6 +12,7 @@ the time), then the remaining time minimises distance (or duration) with that fl
 from __future__ import annotations
 
 import time
+import warnings
 from collections import defaultdict
 
 from planner.portfolio import RawResult, RawRoute
@@ -130,13 +131,20 @@ def solve_pyvrp(problem: Problem, time_limit_s: float, seed: int = 0) -> RawResu
             m.add_edge(loc[pa], loc[pb], p.distance_m[pa][pb], p.duration_s[pa][pb])
     data = m.data()
     remaining = time_limit_s - (time.monotonic() - t0)
-    if p.minimise_vehicles and len(by_type) == 1 and remaining > 1:
-        fleet = pyvrp.minimise_fleet(data, MaxRuntime(remaining / 3), seed=seed)
-        data = data.replace(vehicle_types=[fleet])
-        remaining = time_limit_s - (time.monotonic() - t0)
-    res = pyvrp.solve(
-        data, stop=MaxRuntime(max(0.1, remaining)), seed=seed, collect_stats=False, display=False
-    )
+    with warnings.catch_warnings():
+        # PyVRP warns about penalty bounds on scaled data; its plan is checked independently.
+        warnings.simplefilter("ignore")
+        if p.minimise_vehicles and len(by_type) == 1 and remaining > 1:
+            fleet = pyvrp.minimise_fleet(data, MaxRuntime(remaining / 3), seed=seed)
+            data = data.replace(vehicle_types=[fleet])
+            remaining = time_limit_s - (time.monotonic() - t0)
+        res = pyvrp.solve(
+            data,
+            stop=MaxRuntime(max(0.1, remaining)),
+            seed=seed,
+            collect_stats=False,
+            display=False,
+        )
     best = res.best
     if not best.is_feasible():
         return RawResult("pyvrp", None, note="no feasible solution")

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from planner.formats import SCALE, euclidean_distance, read_instance
 from planner.formats.bks import find_bks
-from planner.formats.common import FormatError
-from planner.problem import StopKind
+from planner.formats.common import FormatError, exact_time_check
+from planner.problem import StopKind, TimeWindow
 from planner.solve import SolveParams, solve
 
 SOLOMON = """TINY
@@ -107,3 +108,14 @@ def test_solomon_r101_solved_feasibly(benchmarks_dir: Path) -> None:
     assert bks is not None
     assert bks.vehicles <= plan.summary.vehicles_used <= 25
     assert euclidean_distance(p, plan) >= bks.distance * 0.999
+
+
+def test_exact_time_check_catches_a_late_visit(tmp_path: Path) -> None:
+    """A visit pushed past its due date in exact arithmetic is reported; the solver's is not."""
+    f = tmp_path / "tiny.txt"
+    f.write_text(SOLOMON)
+    p = read_instance(f)
+    plan = solve(p, SolveParams(time_limit_s=0.5, workers=1, use_pyvrp=False))
+    assert exact_time_check(p, plan) == []
+    tight = replace(p, stops=(p.stops[0], replace(p.stops[1], windows=(TimeWindow(0, 500),))))
+    assert any("too late" in e for e in exact_time_check(tight, plan))
