@@ -282,7 +282,11 @@ class _Model:
                 r.AddDisjunction([mgr.NodeToIndex(i)], pen)
         for node, vi in self.reload_owner.items():
             idx = mgr.NodeToIndex(node)
-            r.AddDisjunction([idx], 0)
+            # A small reward for visiting a reload node keeps the spare ones on the route (parked
+            # at its end, where they cost nothing), so local search only has to move one
+            # forward when a bike is full, instead of inserting a reload and a stop at once.
+            reward = 2 * p.vehicles[vi].reload_s + 10
+            r.AddDisjunction([idx], reward)
             r.VehicleVar(idx).SetValues([-1, vi])
         for pair in p.pairs:
             a = mgr.NodeToIndex(p.stop_index(pair.pickup_id))
@@ -407,8 +411,7 @@ class _Model:
                 else:
                     seq.append((None, at))
                 idx = solution.Value(r.NextVar(idx))
-            while seq and seq[-1][0] is None:  # a reload just before going home is no trip
-                seq.pop()
+            seq = _trim_reloads(seq)
             if not seq:
                 continue
             brks = tuple(
@@ -421,3 +424,15 @@ class _Model:
             routes.append(RawRoute(vi, tuple(seq), start, end, brks))
         dropped = tuple(s.id for i, s in enumerate(p.stops) if i not in served)
         return RawResult(engine, tuple(routes), dropped)
+
+
+def _trim_reloads(seq: list[tuple[str | None, int]]) -> list[tuple[str | None, int]]:
+    """Drop reloads that start no trip: before the first stop, after the last, or repeated."""
+    out: list[tuple[str | None, int]] = []
+    for sid, at in seq:
+        if sid is None and (not out or out[-1][0] is None):
+            continue
+        out.append((sid, at))
+    while out and out[-1][0] is None:
+        out.pop()
+    return out
