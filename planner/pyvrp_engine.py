@@ -5,8 +5,9 @@ several windows per stop (deliveries, pickups and pairs are fine: PyVRP calls pa
 *shipments*). Everything else is OR-Tools' alone. Its answer is checked by
 :meth:`planner.plan.Plan.check` like any other before the planner may keep it.
 
-For "fewest bikes first" the fleet is first shrunk with :func:`pyvrp.minimise_fleet` (a third of
-the time), then the remaining time minimises distance (or duration) with that fleet.
+For "fewest bikes first" the fleet is first shrunk one bike at a time (at most a third of the
+time), then the remaining time minimises distance (or duration) with that fleet, starting from
+the last feasible solution of the shrinking phase.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections import defaultdict
+from typing import Any
 
 from planner.portfolio import RawResult, RawRoute
 from planner.problem import LOAD_DIMENSIONS, Objective, Problem, StopKind
@@ -134,9 +136,9 @@ def solve_pyvrp(problem: Problem, time_limit_s: float, seed: int = 0) -> RawResu
     with warnings.catch_warnings():
         # PyVRP warns about penalty bounds on scaled data; its plan is checked independently.
         warnings.simplefilter("ignore")
+        start = None
         if p.minimise_vehicles and len(by_type) == 1 and remaining > 1:
-            fleet = pyvrp.minimise_fleet(data, MaxRuntime(remaining / 3), seed=seed)
-            data = data.replace(vehicle_types=[fleet])
+            data, start = _shrink_fleet(data, remaining / 3, seed)
             remaining = time_limit_s - (time.monotonic() - t0)
         res = pyvrp.solve(
             data,
@@ -144,6 +146,7 @@ def solve_pyvrp(problem: Problem, time_limit_s: float, seed: int = 0) -> RawResu
             seed=seed,
             collect_stats=False,
             display=False,
+            initial_solution=start,
         )
     best = res.best
     if not best.is_feasible():
@@ -165,3 +168,50 @@ def solve_pyvrp(problem: Problem, time_limit_s: float, seed: int = 0) -> RawResu
                 seq.append((shipment_ids[act.idx][1], act.start_time))
         routes.append(RawRoute(vi, tuple(seq), route.start_time(), route.end_time()))
     return RawResult("pyvrp", tuple(routes))
+
+
+def _shrink_fleet(data: Any, budget_s: float, seed: int) -> tuple[Any, Any]:
+    """Take bikes away one at a time while PyVRP still finds a feasible plan.
+
+    Like :func:`pyvrp.minimise_fleet`, but it keeps the last feasible solution so the distance
+    phase starts from it instead of from scratch, and it hands unused time back.
+
+    Returns
+    -------
+    (ProblemData, Solution or None)
+        The smallest fleet found feasible and its solution (``None``: no smaller fleet found).
+    """
+    import pyvrp
+    from pyvrp.stop import FirstFeasible, MaxRuntime, MultipleCriteria
+
+    try:
+        from pyvrp.minimise_fleet import _lower_bound
+
+        bound = max(1, _lower_bound(data))
+    except (ImportError, ValueError):
+        bound = 1
+    deadline = time.monotonic() + budget_s
+    best_data, best = data, None
+    fleet = data.vehicle_type(0)
+    while fleet.num_available > bound:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        trial = data.replace(vehicle_types=[fleet.replace(num_available=fleet.num_available - 1)])
+        stop = MultipleCriteria([FirstFeasible(), MaxRuntime(left)])
+        res = pyvrp.solve(trial, stop=stop, seed=seed, collect_stats=False, display=False)
+        if not res.best.is_feasible():
+            break
+        best_data, best = trial, res.best
+        fleet = trial.vehicle_type(0)
+        if best.num_routes() < fleet.num_available:
+            # More than one bike was idle: jump, and keep the jump only if it is still feasible.
+            trial = trial.replace(vehicle_types=[fleet.replace(num_available=best.num_routes())])
+            left = max(0.0, deadline - time.monotonic())
+            stop = MultipleCriteria([FirstFeasible(), MaxRuntime(left)])
+            res = pyvrp.solve(trial, stop=stop, seed=seed, collect_stats=False, display=False)
+            if not res.best.is_feasible():
+                break
+            best_data, best = trial, res.best
+            fleet = trial.vehicle_type(0)
+    return best_data, best
