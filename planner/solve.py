@@ -3,7 +3,8 @@
 The only module of ours that imports OR-Tools. Model, in short:
 
 * nodes: one per stop, a start and an end node per bike, and ``max_trips - 1`` optional *reload*
-  nodes per bike at its end place (dropping one costs nothing; visiting one ends a trip);
+  nodes per bike at its end place (visiting one ends a trip; a small reward for visiting keeps
+  spare ones parked on the route, so local search can move one forward when a bike is full);
 * ``time`` dimension: service of the node left + travel; waiting is slack; windows (several per
   stop: the gaps are removed from the domain), shifts, maximum duration (span bound), breaks
   (OR-Tools break intervals, taken between visits);
@@ -105,15 +106,18 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Plan:
         raws = run_tasks(tasks)
         elapsed = time.monotonic() - t0
         plans = [to_plan(sub, r, explain_drop, elapsed) for r in raws if r.routes is not None]
-        if not plans:
-            plans = [to_plan(sub, RawResult("none", ()), explain_drop, elapsed)]
+        # Safety net: the empty plan is feasible (unless visits are frozen), so a plan that
+        # fails its own check is never handed out while it exists.
+        plans.append(to_plan(sub, RawResult("none", ()), explain_drop, elapsed))
     best = min(plans, key=lambda p: rank(sub, p))
+    impossible_cost = sum(problem.penalty_of(problem.stop(u.stop_id)) for u in impossible)
     return replace(
         best,
         unassigned=tuple(impossible) + best.unassigned,
         summary=replace(
             best.summary,
             stops_unassigned=len(impossible) + len(best.unassigned),
+            cost=best.summary.cost + impossible_cost,
             solve_s=round(time.monotonic() - t0, 3),
         ),
     )
