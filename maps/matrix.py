@@ -14,7 +14,6 @@ rounds beyond its unit): the time decides, and among equally fast paths the shor
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from maps.snap import DEFAULT_SNAP_LIMIT_M, Snap, snap_points
 _LENGTH_BITS = 25  # length field holds up to 2**25 cm = 335 km
 _LENGTH_MASK = (1 << _LENGTH_BITS) - 1
 _MIN_SOURCES_PER_PROCESS = 100  # below this a process costs more than it saves
-_CAN_FORK = "fork" in mp.get_all_start_methods()
+_CAN_FORK = hasattr(os, "fork")
 
 
 @dataclass(frozen=True)
@@ -186,7 +185,7 @@ def _run_dijkstra(
 
     Points are reached through their entry edges after the run instead of as sink nodes inside
     it, which keeps the graph searched ~15 % smaller. scipy's Dijkstra holds the GIL, so threads
-    do not help; forked processes share the graph copy-on-write and send back only their rows.
+    do not help; forked children share the graph copy-on-write and send back only their rows.
     """
     order = np.argsort(att.entry_point, kind="stable")
     entry_point = att.entry_point[order]
@@ -199,11 +198,42 @@ def _run_dijkstra(
     try:
         if workers <= 1 or len(sources) < _MIN_SOURCES_PER_PROCESS * 2 or not _CAN_FORK:
             return _dijkstra_rows(sources)
-        chunks = np.array_split(sources, workers)
-        with mp.get_context("fork").Pool(workers) as pool:
-            return np.vstack(pool.map(_dijkstra_rows, chunks))
+        n_points = len(_FORK_STATE["entry_start"])
+        return _forked_rows(np.array_split(sources, workers), n_points)
     finally:
         _FORK_STATE.clear()
+
+
+def _forked_rows(chunks: list[np.ndarray], n_points: int) -> np.ndarray:
+    """Rows of the first chunk here, of the others in forked children sending raw bytes back.
+
+    A child that fails (or is killed) is not fatal: its rows are computed here instead.
+    """
+    children = []
+    for chunk in chunks[1:]:
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # child: compute, send, leave without running the parent's exit handlers
+            code = 1
+            try:
+                os.close(read_fd)
+                with os.fdopen(write_fd, "wb") as out:
+                    out.write(np.ascontiguousarray(_dijkstra_rows(chunk)).tobytes())
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write_fd)
+        children.append((pid, read_fd, chunk))
+    parts = [_dijkstra_rows(chunks[0])]
+    for pid, read_fd, chunk in children:
+        with os.fdopen(read_fd, "rb") as inp:
+            data = inp.read()
+        _, status = os.waitpid(pid, 0)
+        if status != 0 or len(data) != len(chunk) * n_points * 8:
+            parts.append(_dijkstra_rows(chunk))
+        else:
+            parts.append(np.frombuffer(data, dtype=np.float64).reshape(len(chunk), n_points))
+    return np.vstack(parts)
 
 
 def travel_matrix(
