@@ -185,6 +185,14 @@ def test_bad_osm_files_give_a_clear_error(
     assert str(path) in str(info.value)
 
 
+def test_truncated_download_is_reported_unreadable(osm_path: Path, tmp_path: Path) -> None:
+    """A cut-off .osm.bz2 (an interrupted download) is unreadable, with the reader's reason."""
+    path = tmp_path / "city.osm.bz2"
+    path.write_bytes(osm_path.read_bytes()[:50_000])
+    with pytest.raises(GraphSourceError, match="cannot be read as OSM data"):
+        load_graph(path, PEDAL)
+
+
 def test_a_directory_is_not_an_osm_file(tmp_path: Path) -> None:
     """Pointing --osm at a folder says so instead of failing inside the reader."""
     folder = tmp_path / "city.osm"
