@@ -19,8 +19,12 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
+import numpy as np
+
 from depot.day import Bike, DayRequest, ParcelStop, Place
 from maps.address_index import AddressRecord
+from maps.geo import haversine_m
+from maps.graph import BikeGraph
 from maps.shops import Shop
 
 HOUR_S = 3600
@@ -160,3 +164,29 @@ def make_demo_day(
         for k in range(1, n_bikes + 1)
     )
     return DayRequest(depot=depot, stops=tuple(stops), bikes=bikes)
+
+
+def central_depot(graph: BikeGraph, addresses: Sequence[AddressRecord]) -> Place:
+    """The address nearest the network's centre, standing in for the city depot.
+
+    Parameters
+    ----------
+    graph : BikeGraph
+        The city's network; its median node position is the centre.
+    addresses : sequence of AddressRecord
+        Candidate addresses (servable ones).
+
+    Raises
+    ------
+    ValueError
+        If ``addresses`` is empty.
+    """
+    if not addresses:
+        raise ValueError("addresses: none to place the depot at")
+    lat = np.array([r.lat for r in addresses])
+    lon = np.array([r.lon for r in addresses])
+    centre_m = haversine_m(
+        lat, lon, float(np.median(graph.node_lat)), float(np.median(graph.node_lon))
+    )
+    record = addresses[int(centre_m.argmin())]
+    return Place("depot", f"City depot, {record.label}", record.lat, record.lon)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from maps.address_index import AddressRecord
 from maps.geo import Point
 from maps.graph import BikeGraph
+from maps.shops import Shop
 from maps.snap import DEFAULT_SNAP_LIMIT_M, nearest_way_distance_m
 
 
@@ -25,6 +26,14 @@ def servable_addresses(
     unique = sorted({r.label: r for r in records}.values(), key=lambda r: (r.label, r.osm_id))
     distance_m = nearest_way_distance_m(graph, [Point(r.lat, r.lon) for r in unique])
     return [r for r, d in zip(unique, distance_m.tolist(), strict=True) if d <= limit_m]
+
+
+def servable_shops(
+    graph: BikeGraph, shops: Sequence[Shop], *, limit_m: float = DEFAULT_SNAP_LIMIT_M
+) -> list[Shop]:
+    """Shops within ``limit_m`` of a bikeable way, in the given order."""
+    distance_m = nearest_way_distance_m(graph, [Point(s.lat, s.lon) for s in shops])
+    return [s for s, d in zip(shops, distance_m.tolist(), strict=True) if d <= limit_m]
 
 
 def sample_addresses(

@@ -9,26 +9,22 @@ import time
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
 
 from api.cli import app
 from api.cli.errors import fail
 from api.cli.graph_cmd import OsmOption, ProfileOption, open_graph
-from depot.day import Place, clock
-from depot.demo_day import make_demo_day
+from depot.day import clock
+from depot.demo_day import central_depot, make_demo_day
 from depot.plan_export import day_plan_geojson, day_plan_json
 from depot.planning import DayPlan, plan_day
 from depot.rounds_map import render_rounds_html
 from depot.settings import Settings
-from maps.address_index import AddressRecord, AddressSourceError
-from maps.geo import Point, haversine_m
+from maps.address_index import AddressSourceError
 from maps.geocode import OfflineGeocoder
-from maps.graph import BikeGraph
 from maps.osm_read import GraphSourceError
-from maps.sample import servable_addresses
-from maps.shops import Shop, read_shops
-from maps.snap import nearest_way_distance_m
+from maps.sample import servable_addresses, servable_shops
+from maps.shops import read_shops
 from planner.solve import SolveParams
 
 
@@ -53,22 +49,6 @@ class _Progress:
 
         threading.Thread(target=run, daemon=True).start()
         return done
-
-
-def _depot_place(graph: BikeGraph, addresses: list[AddressRecord]) -> Place:
-    """The servable address nearest the network's centre stands in for the city depot."""
-    lat = np.array([r.lat for r in addresses])
-    lon = np.array([r.lon for r in addresses])
-    centre = haversine_m(
-        lat, lon, float(np.median(graph.node_lat)), float(np.median(graph.node_lon))
-    )
-    record = addresses[int(centre.argmin())]
-    return Place("depot", f"City depot, {record.label}", record.lat, record.lon)
-
-
-def _servable_shops(graph: BikeGraph, shops: list[Shop], limit_m: float) -> list[Shop]:
-    distance_m = nearest_way_distance_m(graph, [Point(s.lat, s.lon) for s in shops])
-    return [s for s, d in zip(shops, distance_m.tolist(), strict=True) if d <= limit_m]
 
 
 def _print_day(day: DayPlan) -> None:
@@ -136,11 +116,11 @@ def plan(
     except (AddressSourceError, GraphSourceError) as exc:
         fail("--osm", f"{exc.source}: {exc.reason}")
     servable = servable_addresses(graph, addresses, limit_m=settings.snap_limit_m)
-    shops = _servable_shops(graph, shops, settings.snap_limit_m)
+    shops = servable_shops(graph, shops, limit_m=settings.snap_limit_m)
     progress(f"{len(servable)} servable addresses, {len(shops)} shops")
     try:
         request = make_demo_day(
-            servable, shops, _depot_place(graph, servable), n_stops=stops, n_bikes=bikes, seed=seed
+            servable, shops, central_depot(graph, servable), n_stops=stops, n_bikes=bikes, seed=seed
         )
     except ValueError as exc:
         fail("--stops", str(exc))
