@@ -23,7 +23,13 @@ from maps.graph import BikeGraph
 from maps.matrix import travel_matrix
 from maps.route import Route as StreetRoute
 from maps.route import route_through
-from maps.snap import DEFAULT_SNAP_LIMIT_M, Snap, nearest_way_distance_m, snap_points
+from maps.snap import (
+    DEFAULT_SNAP_LIMIT_M,
+    Snap,
+    SnapError,
+    nearest_way_distance_m,
+    snap_points,
+)
 from planner.plan import Plan
 from planner.plan import Route as PlannerRoute
 from planner.problem import (
@@ -252,8 +258,10 @@ def plan_day(
             place_of[parcel.place.id] = len(places)
             places.append(parcel.place)
     points = [Point(p.lat, p.lon) for p in places]
-    snap_points(graph, points[:1], limit_m=snap_limit_m)  # a depot off the network is an error
     far_m = nearest_way_distance_m(graph, points)
+    if far_m[0] > snap_limit_m:  # without a reachable depot there is no day to plan
+        depot = request.depot
+        raise SnapError(0, depot.lat, depot.lon, float(far_m[0]), snap_limit_m)
     unreachable = {p.id: d for p, d in zip(places, far_m.tolist(), strict=True) if d > snap_limit_m}
     unplanned = [
         UnplannedStop(

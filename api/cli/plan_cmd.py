@@ -140,14 +140,15 @@ def plan(
     finally:
         if ticker is not None:
             ticker.set()
+    document = day_plan_json(day)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "rounds.html").write_text(render_rounds_html(graph, day), encoding="utf-8")
-        (out / "plan.json").write_text(json.dumps(day_plan_json(day), ensure_ascii=False, indent=1))
+        (out / "plan.json").write_text(json.dumps(document, ensure_ascii=False, indent=1))
         (out / "rounds.geojson").write_text(json.dumps(day_plan_geojson(day)))
         progress(f"wrote {out / 'rounds.html'}, plan.json and rounds.geojson")
     if as_json:
-        typer.echo(json.dumps(day_plan_json(day), ensure_ascii=False))
+        typer.echo(json.dumps(document, ensure_ascii=False))
     else:
         _print_day(day)
     sys.stdout.flush()
