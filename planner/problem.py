@@ -19,6 +19,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
+
+from numpy.typing import NDArray
+
+from planner.matrix import Matrix
 
 
 class StopKind(StrEnum):
@@ -164,24 +169,42 @@ class Vehicle:
 
 @dataclass(frozen=True)
 class FrozenRoute:
-    """Visits a bike has done or is doing: they stay on ``vehicle_id`` first, in this order."""
+    """Visits a bike has done or is doing: they stay on ``vehicle_id`` first, in this order.
+
+    Frozen visits are history or under way: they are always kept, on this bike, in this order,
+    whatever their windows say (a window that has passed is not a reason to drop a parcel that
+    is already on the bike). The partner of a frozen pickup stays on the same bike too.
+
+    Parameters
+    ----------
+    vehicle_id : str
+    stop_ids : tuple of str
+        Done or started visits, in the order they were made.
+    position_place : int or None
+        Where the bike is at :attr:`Problem.now_s` (a matrix index, e.g. its last GPS fix
+        snapped to the network); ``None``: at its last frozen stop.
+    """
 
     vehicle_id: str
     stop_ids: tuple[str, ...]
+    position_place: int | None = None
 
 
 @dataclass(frozen=True)
 class Problem:
     """A complete planning question. Build it with :meth:`from_matrices` or directly.
 
-    ``duration_s`` and ``distance_m`` are square tuples of tuples of ints indexed by place.
-    ``minimise_vehicles`` puts "fewest bikes" above everything but dropped stops.
+    ``duration_s`` and ``distance_m`` are square integer matrices indexed by place (any nested
+    sequence or numpy array; stored as a read-only :class:`~planner.matrix.Matrix`, so
+    ``duration_s[i][j]`` is an ``int``). ``minimise_vehicles`` puts "fewest bikes" above
+    everything but dropped stops. ``now_s`` (a re-plan during the day) is the clock time before
+    which no visit that is not frozen may start.
     ``coords`` optionally keeps the original (x, y) of each place for benchmark reporting;
     ``scale`` is the factor that turned instance distance units into the integers used here.
     """
 
-    duration_s: tuple[tuple[int, ...], ...]
-    distance_m: tuple[tuple[int, ...], ...]
+    duration_s: Matrix = field(compare=False)
+    distance_m: Matrix = field(compare=False)
     stops: tuple[Stop, ...]
     vehicles: tuple[Vehicle, ...]
     pairs: tuple[Pair, ...] = ()
@@ -192,14 +215,21 @@ class Problem:
     name: str = ""
     coords: tuple[tuple[float, float], ...] = ()
     scale: int = 1
+    now_s: int | None = None
     _index: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        for name in ("duration_s", "distance_m"):
+            value = getattr(self, name)
+            if not isinstance(value, Matrix):
+                try:
+                    value = Matrix(value)
+                except ValueError as exc:
+                    raise ValueError(f"{name}: {exc}") from exc
+                object.__setattr__(self, name, value)
         n = len(self.duration_s)
-        if len(self.distance_m) != n or any(len(r) != n for r in self.duration_s):
+        if len(self.distance_m) != n:
             raise ValueError("duration_s and distance_m must be square matrices of the same size")
-        if any(len(r) != n for r in self.distance_m):
-            raise ValueError("distance_m must be square")
         index = {s.id: i for i, s in enumerate(self.stops)}
         if len(index) != len(self.stops):
             raise ValueError("stop ids must be unique")
@@ -213,6 +243,19 @@ class Problem:
                 raise ValueError(f"vehicle {v.id!r}: depot place is outside the matrices")
             if v.max_trips < 1:
                 raise ValueError(f"vehicle {v.id!r}: max_trips must be at least 1")
+        vehicle_ids = {v.id for v in self.vehicles}
+        frozen_seen: set[str] = set()
+        for fr in self.frozen:
+            if fr.vehicle_id not in vehicle_ids:
+                raise ValueError(f"frozen route: unknown vehicle {fr.vehicle_id!r}")
+            for sid in fr.stop_ids:
+                if sid not in index:
+                    raise ValueError(f"frozen route of {fr.vehicle_id}: unknown stop {sid!r}")
+                if sid in frozen_seen:
+                    raise ValueError(f"frozen route of {fr.vehicle_id}: stop {sid!r} frozen twice")
+                frozen_seen.add(sid)
+            if fr.position_place is not None and not 0 <= fr.position_place < n:
+                raise ValueError(f"frozen route of {fr.vehicle_id}: position outside the matrices")
         for p in self.pairs:
             for sid in (p.pickup_id, p.delivery_id):
                 if sid not in index:
@@ -223,8 +266,8 @@ class Problem:
     def from_matrices(
         cls,
         *,
-        duration_s: Sequence[Sequence[int]],
-        distance_m: Sequence[Sequence[int]],
+        duration_s: Sequence[Sequence[int]] | NDArray[Any] | Matrix,
+        distance_m: Sequence[Sequence[int]] | NDArray[Any] | Matrix,
         stops: Sequence[Stop],
         vehicles: Sequence[Vehicle],
         pairs: Sequence[Pair] = (),
@@ -233,6 +276,7 @@ class Problem:
         minimise_vehicles: bool = False,
         default_penalty: int = 10_000_000,
         name: str = "",
+        now_s: int | None = None,
     ) -> Problem:
         """Build a problem from travel-time and distance matrices (integer seconds and metres).
 
@@ -249,8 +293,8 @@ class Problem:
             If the matrices are not square, ids repeat, or a place or pair is unknown.
         """
         return cls(
-            duration_s=tuple(tuple(int(x) for x in row) for row in duration_s),
-            distance_m=tuple(tuple(int(x) for x in row) for row in distance_m),
+            duration_s=Matrix(duration_s),
+            distance_m=Matrix(distance_m),
             stops=tuple(stops),
             vehicles=tuple(vehicles),
             pairs=tuple(pairs),
@@ -259,6 +303,7 @@ class Problem:
             minimise_vehicles=minimise_vehicles,
             default_penalty=default_penalty,
             name=name,
+            now_s=now_s,
         )
 
     def stop_index(self, stop_id: str) -> int:
@@ -272,6 +317,10 @@ class Problem:
     def penalty_of(self, stop: Stop) -> int:
         """Cost of leaving ``stop`` unplanned."""
         return self.default_penalty if stop.penalty is None else stop.penalty
+
+    def frozen_ids(self) -> set[str]:
+        """Ids of every frozen visit."""
+        return {sid for fr in self.frozen for sid in fr.stop_ids}
 
     def partner(self) -> dict[str, str]:
         """Map each paired stop id to the id of its partner."""
