@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -39,6 +39,36 @@ class Settings(BaseSettings):
     broker_url: str = Field("", description="Celery broker; empty runs jobs in-process.")
     geocoder: Literal["offline", "nominatim"] = "offline"
     nominatim_user_agent: str = "bakfiets"
+    # Webshop webhooks (depot.webshop): shared secrets, and which shop a line item comes from.
+    shopify_webhook_secret: SecretStr = Field(
+        SecretStr(""), description="Shopify app secret (X-Shopify-Hmac-Sha256); empty refuses all."
+    )
+    woocommerce_webhook_secret: SecretStr = Field(
+        SecretStr(""), description="WooCommerce webhook secret (X-WC-Webhook-Signature)."
+    )
+    webshop_vendor_shops: dict[str, str] = Field(
+        default_factory=dict,
+        description="Vendor name to shop ref, e.g. BAKFIETS_WEBSHOP_VENDOR_SHOPS="
+        '\'{"Nørrebro Boghandel": "S001"}\'.',
+    )
+    webshop_sku_prefix_shops: dict[str, str] = Field(
+        default_factory=dict,
+        description="SKU prefix to shop ref (longest prefix wins, before the vendor), "
+        'e.g. \'{"NB-": "S001"}\'.',
+    )
+    webshop_date_order: Literal["dmy", "mdy"] = Field(
+        "dmy",
+        description="How the webshop writes numeric delivery dates: 24/11/2026 or 11/24/2026.",
+    )
+    webshop_timezone: str = Field("Europe/Copenhagen", description="Time zone of the shops.")
+    webshop_parcel_volume_ml: int = Field(5_000, gt=0, description="Volume of a webshop parcel.")
+    webshop_parcel_max_weight_g: int = Field(
+        20_000, gt=0, description="A shop's goods heavier than this go in several parcels."
+    )
+    webshop_item_weight_g: int = Field(
+        1_000, gt=0, description="Weight assumed for an item the webshop sends no weight for."
+    )
+    woocommerce_weight_unit: Literal["kg", "g", "lbs", "oz"] = "kg"
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
