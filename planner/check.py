@@ -549,7 +549,7 @@ def _check_summary(plan: Plan) -> list[str]:
         ("duration_s", s.duration_s, sum(r.end_s - r.start_s for r in plan.routes)),
     ]
     return [
-        f"summary: {name} {said}, the routes give {real}"
+        f"summary: {name} {said}, the plan gives {real}"
         for name, said, real in facts
         if said != real
     ]
