@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import Base, CreatedAt, Timestamps, utcnow
 from models.enums import ParcelStatus, PickupPurpose, PickupStatus, enum_column
 from models.shop import Shop
+
+if TYPE_CHECKING:
+    from models.order import Order, OrderLine
 
 
 class Pickup(Base, CreatedAt):
@@ -46,6 +50,7 @@ class Pickup(Base, CreatedAt):
     )
 
     shop: Mapped[Shop] = relationship()
+    order: Mapped[Order | None] = relationship()
     parcels: Mapped[list[Parcel]] = relationship(order_by="Parcel.id", viewonly=True)
 
 
@@ -78,6 +83,9 @@ class Parcel(Base, Timestamps):
     status: Mapped[ParcelStatus] = mapped_column(enum_column(ParcelStatus, "parcel_status"))
 
     shop: Mapped[Shop] = relationship()
+    order: Mapped[Order | None] = relationship()
+    order_line: Mapped[OrderLine | None] = relationship()
+    pickup: Mapped[Pickup | None] = relationship()
     events: Mapped[list[ParcelEvent]] = relationship(
         back_populates="parcel",
         cascade="all, delete-orphan",

@@ -1,0 +1,211 @@
+"""Idempotent intake: a repeated request gets the first answer, never a second order.
+
+A request names one or more keys (an order's ``(source, external_id)``, a client's
+``Idempotency-Key``). Before any work, each key is *claimed* in its own committed transaction,
+so a concurrent repeat sees it at once. The work and the stored answer are then committed
+together; a repeat afterwards gets that answer (same status code, same body). Following
+draft-ietf-httpapi-idempotency-key-header: the same key with a different body is refused (422),
+and a repeat while the first is still running is refused (409). A claim whose request died
+(still in flight after :data:`STALE_IN_FLIGHT_S`) is taken over.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from depot.errors import ConflictError, InvalidInputError
+from models import IdempotencyRecord, IdempotencyState, utcnow
+from models.idempotency import RETENTION_DAYS
+
+#: A claim still in flight after this long belongs to a request that died; it is taken over.
+STALE_IN_FLIGHT_S = 120
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One key to claim: ``scope`` and ``key``, and the request field it came from."""
+
+    scope: str
+    key: str
+    field: str
+
+
+@dataclass(frozen=True)
+class Replay:
+    """The stored first answer to a repeated request."""
+
+    status_code: int
+    body: Any
+
+
+def fingerprint(payload: Any) -> str:
+    """SHA-256 of ``payload`` as canonical JSON (sorted keys), to tell a repeat from a change."""
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def claim(
+    session: Session, claims: list[Claim], request_fingerprint: str, *, now: datetime | None = None
+) -> Replay | list[int]:
+    """Claim every key, or find the first answer.
+
+    Commits the claims (or rolls back) before returning.
+
+    Parameters
+    ----------
+    session : Session
+        With no pending work.
+    claims : list of Claim
+    request_fingerprint : str
+        :func:`fingerprint` of the request.
+    now : datetime, optional
+        For tests; the current UTC time by default.
+
+    Returns
+    -------
+    Replay or list of int
+        The stored answer of a finished earlier request, or the ids of the claimed records.
+
+    Raises
+    ------
+    InvalidInputError
+        A key was first used with a different request (its ``field`` is named).
+    ConflictError
+        The first request with a key is still in flight.
+    """
+    for _attempt in range(3):
+        now = now or utcnow()
+        wanted = or_(
+            *(
+                and_(IdempotencyRecord.scope == c.scope, IdempotencyRecord.key == c.key)
+                for c in claims
+            )
+        )
+        existing = {
+            (r.scope, r.key): r for r in session.scalars(select(IdempotencyRecord).where(wanted))
+        }
+        for c in claims:
+            record = existing.get((c.scope, c.key))
+            if record is not None and record.fingerprint != request_fingerprint:
+                session.rollback()
+                raise InvalidInputError(
+                    c.field,
+                    f"'{c.key}' was already used for a different request "
+                    f"(first received {record.created_at:%Y-%m-%d %H:%M:%S} UTC); "
+                    "send the same body to get the first answer, or use a new key",
+                )
+        for record in existing.values():
+            if record.state is IdempotencyState.DONE:
+                replay = Replay(int(record.status_code or 200), record.response_body)
+                session.rollback()
+                return replay
+        ids: list[int] = []
+        for c in claims:
+            record = existing.get((c.scope, c.key))
+            if record is None:
+                continue
+            if now - record.created_at < timedelta(seconds=STALE_IN_FLIGHT_S):
+                session.rollback()
+                raise ConflictError(
+                    c.field,
+                    f"the first request with '{c.key}' is still being processed; "
+                    "retry in a few seconds to get its answer",
+                )
+            taken = session.execute(
+                update(IdempotencyRecord)
+                .where(
+                    IdempotencyRecord.id == record.id,
+                    IdempotencyRecord.created_at == record.created_at,
+                    IdempotencyRecord.state == IdempotencyState.IN_FLIGHT,
+                )
+                .values(created_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if taken.rowcount != 1:  # type: ignore[attr-defined]
+                session.rollback()
+                raise ConflictError(c.field, f"another request with '{c.key}' is being processed")
+            ids.append(record.id)
+        fresh = [
+            IdempotencyRecord(
+                scope=c.scope,
+                key=c.key,
+                fingerprint=request_fingerprint,
+                state=IdempotencyState.IN_FLIGHT,
+                created_at=now,
+            )
+            for c in claims
+            if (c.scope, c.key) not in existing
+        ]
+        session.add_all(fresh)
+        try:
+            session.commit()
+        except IntegrityError:
+            # A concurrent request claimed a key between our read and our insert: look again.
+            session.rollback()
+            now = None
+            continue
+        return ids + [record.id for record in fresh]
+    raise ConflictError("", "the same request is arriving concurrently; retry in a few seconds")
+
+
+def complete(session: Session, record_ids: list[int], status_code: int, body: Any) -> None:
+    """Store the answer on the claimed records, in the caller's transaction (not committed)."""
+    session.execute(
+        update(IdempotencyRecord)
+        .where(IdempotencyRecord.id.in_(record_ids))
+        .values(
+            state=IdempotencyState.DONE,
+            status_code=status_code,
+            response_body=body,
+            completed_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def release(session: Session, record_ids: list[int]) -> None:
+    """Drop claims whose request failed, so a corrected request may use the keys; commits."""
+    if not record_ids:
+        return
+    session.execute(
+        delete(IdempotencyRecord)
+        .where(
+            IdempotencyRecord.id.in_(record_ids),
+            IdempotencyRecord.state == IdempotencyState.IN_FLIGHT,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+
+
+def purge_expired(
+    *, session: Session, now: datetime | None = None, retention_days: int = RETENTION_DAYS
+) -> int:
+    """Delete records older than ``retention_days`` (at least 7) and commit.
+
+    An order's own ``(source, external_id)`` stays unique in the orders table after its record
+    is gone, so a very late repeat is still refused (409) rather than booked twice.
+
+    Returns
+    -------
+    int
+        How many records were deleted.
+    """
+    if retention_days < RETENTION_DAYS:
+        raise ValueError(f"retention_days: keep records at least {RETENTION_DAYS} days")
+    cutoff = (now or utcnow()) - timedelta(days=retention_days)
+    result = session.execute(
+        delete(IdempotencyRecord)
+        .where(IdempotencyRecord.created_at < cutoff)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return int(result.rowcount)  # type: ignore[attr-defined]
