@@ -16,7 +16,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Any, Literal, TypedDict
 
 from depot.webshop.errors import PayloadError, SignatureError
 from depot.webshop.slots import DateOrder, WindowBody
@@ -33,6 +33,7 @@ __all__ = [
     "parcels_for_weight",
     "read_json_object",
     "split_street_line",
+    "unkept_address_note",
     "verify_hmac_signature",
     "whole_number",
 ]
@@ -47,14 +48,12 @@ class CustomerBody(TypedDict):
 
 
 class AddressBody(TypedDict):
-    """Where the order goes: a postal address, with the webshop's coordinates when it has them."""
+    """Where the order goes: a street address (the intake geocodes it and checks the area)."""
 
     street: str
     housenumber: str
     postcode: str
     city: str
-    lat: NotRequired[float]
-    lon: NotRequired[float]
 
 
 class ParcelBody(TypedDict):
@@ -264,6 +263,14 @@ def split_street_line(line: str, *, field: str) -> tuple[str, str, str]:
     if first:
         return first[2].strip(" ,"), first[1].replace(" ", "").upper(), ""
     raise PayloadError(field, f"{text!r} has no house number")
+
+
+def unkept_address_note(where: str, parts: list[str | None]) -> list[str]:
+    """A note for the floor, door or c/o text the order contract has no field for (or none)."""
+    kept = [part for part in (text_or_none(p) for p in parts) if part]
+    if not kept:
+        return []
+    return [f"{where}: {', '.join(kept)!r} not kept (the order address has no floor/door field)"]
 
 
 def parcels_for_weight(weight_g: int, *, config: WebshopConfig) -> list[ParcelBody]:

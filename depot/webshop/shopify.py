@@ -12,8 +12,11 @@ What is read from the order (``orders/create`` payload, Admin REST order resourc
   ``Delivery-Date=2026-11-24``, ``Delivery-Time=13:00 - 14:00``) → date and windows; a
   ``Checkout-Method`` other than delivery (store pickup, shipping) is not Bakfiets' to deliver;
 - ``shipping_address`` → address (``address1`` split into street and house number, ``zip``,
-  ``city``, and ``latitude`` / ``longitude`` when Shopify has them) and the customer's name and
-  phone; ``email`` (or ``contact_email``) → the customer's email;
+  ``city``) and the customer's name and phone; ``email`` (or ``contact_email``) → the customer's
+  email. Shopify's ``latitude`` / ``longitude`` are not sent: the order contract takes
+  a street address *or* a point, and the street address is what the label and the courier need
+  (the intake geocodes it on the OSM extract and checks the service area). Floor and door text
+  after the house number, and ``address2``, have no field in the contract: they are noted;
 - ``line_items`` → one line per shop (by SKU prefix or vendor, see :class:`ShopMapping`), its
   weight the sum of ``grams`` × ``quantity``; items that need no shipping and gift cards are left
   out and noted.
@@ -37,11 +40,12 @@ from depot.webshop.common import (
     require_text,
     split_street_line,
     text_or_none,
+    unkept_address_note,
     verify_hmac_signature,
     whole_number,
 )
 from depot.webshop.errors import NotForDeliveryError, PayloadError
-from depot.webshop.slots import WindowBody, parse_delivery_date, parse_time_slot
+from depot.webshop.slots import WHOLE_DAY, WindowBody, parse_delivery_date, parse_time_slot
 
 __all__ = [
     "SIGNATURE_HEADER",
@@ -130,8 +134,9 @@ def order_from_shopify(payload: Mapping[str, Any], *, config: WebshopConfig) -> 
             "Bakfiets"
         )
     delivery_date, windows = _date_and_windows(attributes, config=config)
-    address, customer = _address_and_customer(payload)
-    lines, notes = _lines(payload.get("line_items"), config=config)
+    notes: list[str] = []
+    address, customer = _address_and_customer(payload, notes)
+    lines = _lines(payload.get("line_items"), config=config, notes=notes)
     body: OrderBody = {
         "external_id": order_id,
         "delivery_date": delivery_date,
@@ -188,14 +193,16 @@ def _date_and_windows(
     windows = (
         parse_time_slot(time_attribute[1], field=f"note_attributes.{time_attribute[0]}")
         if time_attribute
-        else []
+        else [WindowBody(start=WHOLE_DAY["start"], end=WHOLE_DAY["end"])]
     )
     return day.isoformat(), windows
 
 
-def _address_and_customer(payload: Mapping[str, Any]) -> tuple[AddressBody, CustomerBody]:
+def _address_and_customer(
+    payload: Mapping[str, Any], notes: list[str]
+) -> tuple[AddressBody, CustomerBody]:
     shipping = require_mapping(payload.get("shipping_address"), field="shipping_address")
-    street, housenumber, _rest = split_street_line(
+    street, housenumber, rest = split_street_line(
         require_text(shipping.get("address1"), field="shipping_address.address1"),
         field="shipping_address.address1",
     )
@@ -205,14 +212,7 @@ def _address_and_customer(payload: Mapping[str, Any]) -> tuple[AddressBody, Cust
         "postcode": require_text(shipping.get("zip"), field="shipping_address.zip"),
         "city": require_text(shipping.get("city"), field="shipping_address.city"),
     }
-    lat, lon = shipping.get("latitude"), shipping.get("longitude")
-    if lat is not None and lon is not None:
-        try:
-            address["lat"], address["lon"] = float(lat), float(lon)
-        except (TypeError, ValueError):
-            raise PayloadError(
-                "shipping_address.latitude", f"{lat!r}, {lon!r} are not degrees"
-            ) from None
+    notes.extend(unkept_address_note("shipping_address", [rest, shipping.get("address2")]))
     person: Mapping[str, Any] = payload.get("customer") or {}
     if not isinstance(person, Mapping):
         raise PayloadError("customer", "not an object")
@@ -237,11 +237,10 @@ def _address_and_customer(payload: Mapping[str, Any]) -> tuple[AddressBody, Cust
     return address, customer
 
 
-def _lines(value: object, *, config: WebshopConfig) -> tuple[list[LineBody], list[str]]:
+def _lines(value: object, *, config: WebshopConfig, notes: list[str]) -> list[LineBody]:
     if not isinstance(value, list) or not value:
         raise PayloadError("line_items", "missing or empty: the order has nothing to deliver")
     weight_by_shop: dict[str, int] = {}
-    notes: list[str] = []
     for number, raw in enumerate(value):
         where = f"line_items[{number}]"
         item = require_mapping(raw, field=where)
@@ -267,8 +266,7 @@ def _lines(value: object, *, config: WebshopConfig) -> tuple[list[LineBody], lis
         weight_by_shop[shop] = weight_by_shop.get(shop, 0) + grams * quantity
     if not weight_by_shop:
         raise NotForDeliveryError("line_items: no item needs delivery")
-    lines: list[LineBody] = [
+    return [
         {"shop": shop, "parcels": parcels_for_weight(weight_g, config=config)}
         for shop, weight_g in weight_by_shop.items()
     ]
-    return lines, notes

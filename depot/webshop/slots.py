@@ -10,11 +10,11 @@ reads the common spellings and refuses, naming the field, what it cannot read fo
   ``24/11/2026`` (day first unless the shop writes month first), ``November 24, 2026``,
   ``Tuesday, 24 November 2026``, ``24. november 2026`` (English and Danish month names);
 - time slots: ``13:00 - 14:00``, ``13.00–14.00``, ``1:00 PM - 2:00 PM``, ``1pm-2pm``,
-  ``kl. 10-12``, ``10:00 til 12:00``; several slots separated by ``,`` or ``;``; ``All day`` /
-  ``Hele dagen`` / ``Any time`` mean no window (any time of the delivery day).
+  ``kl. 10-12``, ``10:00 til 12:00``; several slots separated by ``,`` or ``;``; ``All day``,
+  ``Hele dagen``, ``Any time`` (or no slot at all) mean the whole delivery day, 00:00–24:00.
 
 Windows come back as local clock times ``{"start": "HH:MM", "end": "HH:MM"}``, inclusive, as the
-order contract of ``POST /api/v1/orders`` has them.
+order contract of ``POST /api/v1/orders`` (:class:`depot.contracts.WindowIn`) has them.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from depot.webshop.errors import PayloadError
 
 __all__ = [
+    "WHOLE_DAY",
     "DateOrder",
     "WindowBody",
     "parse_delivery_date",
@@ -43,6 +44,9 @@ class WindowBody(TypedDict):
     start: str
     end: str
 
+
+#: The window of an order whose customer chose no time slot: any time of the delivery day.
+WHOLE_DAY: WindowBody = {"start": "00:00", "end": "24:00"}
 
 _MONTHS: dict[str, int] = {}
 for _number, _names in enumerate(
@@ -204,7 +208,7 @@ def parse_time_slot(text: str, *, field: str) -> list[WindowBody]:
     Returns
     -------
     list of WindowBody
-        The windows in the order written; empty for any time of the day.
+        The windows in the order written (at least one); :data:`WHOLE_DAY` for any time.
 
     Raises
     ------
@@ -214,7 +218,7 @@ def parse_time_slot(text: str, *, field: str) -> list[WindowBody]:
     """
     value = " ".join(str(text).split())
     if value.lower().strip(" .") in _ANY_TIME:
-        return []
+        return [WindowBody(start=WHOLE_DAY["start"], end=WHOLE_DAY["end"])]
     windows: list[WindowBody] = []
     for part in re.split(r"\s*[,;]\s*", value):
         match = _SLOT.match(part.strip())
@@ -243,6 +247,4 @@ def _clock(hour_text: str, minute_text: str | None, meridiem: str | None, **wher
 
 
 def _hhmm(minutes: int) -> str:
-    # The contract's clock times stop at 23:59; a slot written up to 24:00 ends at 23:59 inclusive.
-    minutes = min(minutes, 23 * 60 + 59)
     return f"{minutes // 60:02d}:{minutes % 60:02d}"

@@ -16,7 +16,8 @@ What is read from the order (REST API v3 order resource):
   (``jckwds_date_ymd`` / ``jckwds_date`` / ``jckwds_timestamp``, ``jckwds_timeslot``),
   CodeRockz' Delivery Date (``delivery_date``, ``delivery_time``);
 - ``shipping`` (or ``billing`` when the shipping address is empty, noted) → address and customer,
-  ``billing.email`` → email;
+  ``billing.email`` → email; floor and door text and ``address_2`` have no field in the order
+  contract and are noted;
 - ``line_items`` → one line per shop by SKU prefix or a ``vendor`` line meta (see
   :class:`ShopMapping`). WooCommerce sends no weights with line items: a ``weight`` line meta is
   read in the shop's weight unit, otherwise the configured per-item weight is assumed and noted.
@@ -41,11 +42,13 @@ from depot.webshop.common import (
     require_text,
     split_street_line,
     text_or_none,
+    unkept_address_note,
     verify_hmac_signature,
     whole_number,
 )
 from depot.webshop.errors import NotForDeliveryError, PayloadError
 from depot.webshop.slots import (
+    WHOLE_DAY,
     WindowBody,
     parse_delivery_date,
     parse_time_slot,
@@ -229,7 +232,7 @@ def _date_and_windows(
             "missing: no delivery date from a known delivery-date plugin (_orddd_timestamp, "
             "jckwds_date, delivery_date)",
         )
-    windows: list[WindowBody] = []
+    windows = [WindowBody(start=WHOLE_DAY["start"], end=WHOLE_DAY["end"])]
     for key in _SLOT_KEYS:
         slot = text_or_none(meta.get(key))
         if slot is not None:
@@ -253,7 +256,7 @@ def _address_and_customer(
             raise PayloadError("shipping.address_1", "missing: the order has no address")
         part, shipping = "billing", billing
         notes.append("shipping address empty; the billing address is used")
-    street, housenumber, _rest = split_street_line(
+    street, housenumber, rest = split_street_line(
         require_text(shipping.get("address_1"), field=f"{part}.address_1"),
         field=f"{part}.address_1",
     )
@@ -263,6 +266,7 @@ def _address_and_customer(
         "postcode": require_text(shipping.get("postcode"), field=f"{part}.postcode"),
         "city": require_text(shipping.get("city"), field=f"{part}.city"),
     }
+    notes.extend(unkept_address_note(part, [rest, shipping.get("address_2")]))
     name = text_or_none(f"{shipping.get('first_name') or ''} {shipping.get('last_name') or ''}")
     name = name or text_or_none(shipping.get("company"))
     customer: CustomerBody = {

@@ -72,3 +72,33 @@ def test_a_body_that_is_not_a_json_object_names_the_body(raw: bytes, words: str)
         read_json_object(raw)
     assert caught.value.field == "body"
     assert words in caught.value.reason
+
+
+def test_adapted_bodies_are_valid_orders_of_the_intake_contract() -> None:
+    """Both adapters' bodies (whole-day windows, split parcels too) pass contracts.OrderIn."""
+    from depot.contracts import OrderIn
+    from depot.webshop.shopify import order_from_shopify
+    from depot.webshop.woocommerce import order_from_woocommerce
+    from tests.fixtures.webshop import (
+        SKU_PREFIX_SHOPS,
+        VENDOR_SHOPS,
+        shopify_order,
+        woocommerce_order,
+    )
+
+    config = WebshopConfig(
+        mapping=ShopMapping(vendor_to_shop=VENDOR_SHOPS, sku_prefix_to_shop=SKU_PREFIX_SHOPS),
+        parcel_max_weight_g=1_000,
+    )
+    shopify = shopify_order()
+    shopify["note_attributes"] = [{"name": "Delivery-Date", "value": "24/11/2026"}]
+    bodies = [
+        order_from_shopify(shopify_order(), config=config).body,
+        order_from_shopify(shopify, config=config).body,
+        order_from_woocommerce(woocommerce_order(), config=config).body,
+    ]
+    for body in bodies:
+        order = OrderIn.model_validate(body)
+        assert order.external_id == body["external_id"]
+        assert len(order.lines) == len(body["lines"]) == 2
+    assert OrderIn.model_validate(bodies[1]).windows[0].end_s == 86_400

@@ -40,8 +40,6 @@ def test_the_documented_order_becomes_the_order_contract() -> None:
             "housenumber": "17",
             "postcode": "2200",
             "city": "København N",
-            "lat": 55.6867521,
-            "lon": 12.5587843,
         },
         "windows": [{"start": "13:00", "end": "14:00"}],
         "lines": [
@@ -50,7 +48,10 @@ def test_the_documented_order_becomes_the_order_contract() -> None:
             {"shop": "S002", "parcels": [{"weight_g": 1850, "volume_ml": 5000}]},
         ],
     }
-    assert adapted.notes == ("line_items[2] (Gavekort 200 kr): needs no shipping; left out",)
+    assert adapted.notes == (
+        "shipping_address: '2. th' not kept (the order address has no floor/door field)",
+        "line_items[2] (Gavekort 200 kr): needs no shipping; left out",
+    )
 
 
 def test_a_valid_signature_passes_and_any_change_of_the_body_fails() -> None:
@@ -99,10 +100,11 @@ def test_zapiet_attribute_spellings_and_slot_forms_are_read() -> None:
 
 
 def test_no_slot_means_any_time_of_the_day() -> None:
-    """A delivery date without a Delivery-Time gives no window (the whole day)."""
+    """A delivery date without a Delivery-Time gives the whole day as the window."""
     payload = shopify_order()
     payload["note_attributes"] = [{"name": "Delivery-Date", "value": "2026-11-24"}]
-    assert order_from_shopify(payload, config=CONFIG).body["windows"] == []
+    windows = order_from_shopify(payload, config=CONFIG).body["windows"]
+    assert windows == [{"start": "00:00", "end": "24:00"}]
 
 
 def test_heavy_goods_of_one_shop_are_split_into_parcels() -> None:
@@ -137,18 +139,16 @@ def test_an_item_without_grams_gets_the_configured_weight_and_says_so() -> None:
     )
 
 
-def test_coordinates_are_left_out_when_shopify_has_none() -> None:
-    """latitude/longitude null → a postal address only (the intake geocodes it)."""
+def test_address2_is_noted_as_not_kept() -> None:
+    """address2 (c/o, floor) has no field in the order: the answer says it was not kept."""
     payload = shopify_order()
-    payload["shipping_address"]["latitude"] = None
-    payload["shipping_address"]["longitude"] = None
-    address = order_from_shopify(payload, config=CONFIG).body["address"]
-    assert address == {
-        "street": "Blågårdsgade",
-        "housenumber": "17",
-        "postcode": "2200",
-        "city": "København N",
-    }
+    payload["shipping_address"]["address1"] = "Blågårdsgade 17"
+    payload["shipping_address"]["address2"] = "c/o Holm, 2. th"
+    adapted = order_from_shopify(payload, config=CONFIG)
+    assert adapted.body["address"]["housenumber"] == "17"
+    assert adapted.notes[0] == (
+        "shipping_address: 'c/o Holm, 2. th' not kept (the order address has no floor/door field)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -170,7 +170,6 @@ def test_coordinates_are_left_out_when_shopify_has_none() -> None:
             "shipping_address.address1",
         ),
         (lambda p: p["shipping_address"].update(zip=""), "shipping_address.zip"),
-        (lambda p: p["shipping_address"].update(latitude="north"), "shipping_address.latitude"),
         (
             lambda p: p["line_items"][0].update(vendor="Ukendt Butik", sku="X-1"),
             "line_items[0].vendor",

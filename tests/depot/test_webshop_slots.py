@@ -90,15 +90,15 @@ def test_timestamps_that_are_not_plausible_are_refused(value: str) -> None:
         ("10:00 til 12:00", [("10:00", "12:00")]),
         ("between 9 and 11", [("09:00", "11:00")]),
         ("08:00:00 - 10:00:00", [("08:00", "10:00")]),
-        ("18:00 - 24:00", [("18:00", "23:59")]),
+        ("18:00 - 24:00", [("18:00", "24:00")]),
         ("10:00-12:00, 16:00-18:00", [("10:00", "12:00"), ("16:00", "18:00")]),
-        ("All day", []),
-        ("Hele dagen", []),
-        ("", []),
+        ("All day", [("00:00", "24:00")]),
+        ("Hele dagen", [("00:00", "24:00")]),
+        ("", [("00:00", "24:00")]),
     ],
 )
 def test_time_slots_in_the_forms_apps_write(text: str, expected: list[tuple[str, str]]) -> None:
-    """Slots become inclusive HH:MM windows; 'all day' and empty mean any time."""
+    """Slots become inclusive HH:MM windows; 'all day' and empty mean the whole day."""
     windows = parse_time_slot(text, field="f")
     assert [(w["start"], w["end"]) for w in windows] == expected
 

@@ -56,7 +56,10 @@ def test_the_documented_order_becomes_the_order_contract() -> None:
             {"shop": "S003", "parcels": [{"weight_g": 1000, "volume_ml": 5000}]},
         ],
     }
-    assert adapted.notes == ("line_items[1] (Uldplaid, grå): no weight; assumed 1000 g per item",)
+    assert adapted.notes == (
+        "shipping: '1. tv' not kept (the order address has no floor/door field)",
+        "line_items[1] (Uldplaid, grå): no weight; assumed 1000 g per item",
+    )
 
 
 @pytest.mark.parametrize(
@@ -74,7 +77,7 @@ def test_the_documented_order_becomes_the_order_contract() -> None:
         (
             {"jckwds_date_ymd": "20261127", "jckwds_date": "27/11/2026"},
             "2026-11-27",
-            [],
+            [{"start": "00:00", "end": "24:00"}],
         ),
         (
             {"delivery_date": "November 28, 2026", "delivery_time": "02:00 PM - 04:00 PM"},
