@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -76,16 +77,19 @@ class WindowIn(_Strict):
     start: str = Field(examples=["10:00"])
     end: str = Field(examples=["12:00"])
 
-    @field_validator("start", "end")
+    @field_validator("start")
     @classmethod
-    def _clock(cls, value: str) -> str:
+    def _start(cls, value: str) -> str:
         return format_clock(parse_clock(value))
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        if self.end_s < self.start_s:
-            raise ValueError(f"the window ends ({self.end}) before it starts ({self.start})")
-        return self
+    @field_validator("end")
+    @classmethod
+    def _end(cls, value: str, info: ValidationInfo) -> str:
+        end = format_clock(parse_clock(value))
+        start = info.data.get("start")
+        if start is not None and parse_clock(end) < parse_clock(start):
+            raise ValueError(f"the window ends ({end}) before it starts ({start})")
+        return end
 
     @property
     def start_s(self) -> int:
@@ -239,17 +243,22 @@ class PickupIn(_Strict):
     deliver_to: DeliverToIn | None = None
     store_at_depot: bool = False
 
-    @field_validator("ready_from", "ready_until")
+    @field_validator("ready_from")
     @classmethod
-    def _clock(cls, value: str) -> str:
+    def _ready_from(cls, value: str) -> str:
         return format_clock(parse_clock(value))
+
+    @field_validator("ready_until")
+    @classmethod
+    def _ready_until(cls, value: str, info: ValidationInfo) -> str:
+        until = format_clock(parse_clock(value))
+        start = info.data.get("ready_from")
+        if start is not None and parse_clock(until) < parse_clock(start):
+            raise ValueError(f"ready_until ({until}) is before ready_from ({start})")
+        return until
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        if parse_clock(self.ready_until) < parse_clock(self.ready_from):
-            raise ValueError(
-                f"ready_until ({self.ready_until}) is before ready_from ({self.ready_from})"
-            )
         if (self.deliver_to is None) == (not self.store_at_depot):
             raise ValueError("give either deliver_to (a customer) or store_at_depot: true")
         return self

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     snap_limit_m: float = Field(250.0, gt=0, description="Farthest a stop may lie from a way.")
     database_url: str = ""
     broker_url: str = Field("", description="Celery broker; empty runs jobs in-process.")
+    timezone: str = Field(
+        "Europe/Copenhagen", description="The depot's time zone: delivery dates and windows."
+    )
+    max_body_bytes: int = Field(1_048_576, gt=0, description="Largest API request body.")
     geocoder: Literal["offline", "nominatim"] = "offline"
     nominatim_user_agent: str = "bakfiets"
     # Webshop webhooks (depot.webshop): shared secrets, and which shop a line item comes from.

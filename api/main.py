@@ -1,0 +1,93 @@
+"""The Bakfiets web API: ``create_app(settings)`` builds it; ``/api/v1``, OpenAPI at
+``/openapi.json``.
+
+An entry point: it receives the settings (or builds them in :func:`app_from_env`, for
+``uvicorn --factory api.main:app_from_env``) and passes plain objects down — the engine's
+sessions and the locator (geocoder + service area) — via ``app.state``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.errors import BodySizeLimit, install_error_handlers
+from api.routes import attention, orders, pickups, shops, tracking
+from depot.locate import Locator, build_locator
+from depot.settings import Settings
+from maps.profiles import get_profile
+from models.session import make_engine, make_sessionmaker
+
+API_PREFIX = "/api/v1"
+log = logging.getLogger(__name__)
+
+
+def locator_from_settings(settings: Settings) -> Locator:
+    """The offline geocoder and service area of ``settings.osm_file``.
+
+    Without an OSM file, intake still works but cannot place addresses: every order is kept as
+    ``needs_attention`` saying so, and a warning is logged at start.
+    """
+    if settings.osm_file is None:
+        log.warning(
+            "BAKFIETS_OSM_FILE is not set: addresses cannot be geocoded or checked against the "
+            "service area; every order will need attention"
+        )
+        return Locator(None, None)
+    profile = get_profile(settings.bike_profile, pedestrian_zones=settings.pedestrian_zones)
+    if settings.speed_kph:
+        profile = profile.with_speeds(**settings.speed_kph)
+    return build_locator(
+        settings.osm_file,
+        profile=profile,
+        cache_dir=settings.cache_dir,
+        snap_limit_m=settings.snap_limit_m,
+    )
+
+
+def create_app(
+    settings: Settings,
+    *,
+    locator: Locator | None = None,
+    session_factory: sessionmaker[Session] | None = None,
+) -> FastAPI:
+    """Build the API.
+
+    Parameters
+    ----------
+    settings : Settings
+        Built by the entry point.
+    locator : Locator, optional
+        Geocoder and service area; built from ``settings.osm_file`` when not given.
+    session_factory : sessionmaker, optional
+        Sessions on the database; an engine on ``settings.database_url`` when not given. The
+        database must already be migrated (``bakfiets db upgrade``; ``bakfiets serve`` does it).
+
+    Returns
+    -------
+    FastAPI
+    """
+    app = FastAPI(
+        title="Bakfiets",
+        version="1",
+        summary="City depot and cargo-bike deliveries: shops, orders, pickups, tracking.",
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.sessionmaker = session_factory or make_sessionmaker(
+        make_engine(settings.database_url)
+    )
+    app.state.locator = locator if locator is not None else locator_from_settings(settings)
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    for module in (shops, orders, pickups, tracking, attention):
+        app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(tracking.page_router)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The API configured from ``BAKFIETS_*`` (for ``uvicorn --factory api.main:app_from_env``)."""
+    return create_app(Settings())
