@@ -1,0 +1,39 @@
+"""``bakfiets serve``: the API with uvicorn, on the embedded default (a SQLite file under var/)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from api.cli import app
+from api.cli.errors import fail
+from depot.settings import Settings
+from maps.geocode import AddressSourceError
+from maps.osm_read import GraphSourceError
+from models.migrate import upgrade
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.", min=1, max=65535)] = 8000,
+) -> None:
+    """Migrate the database, then serve the API (/api/v1, OpenAPI at /openapi.json).
+
+    Addresses are geocoded and checked against the service area of BAKFIETS_OSM_FILE; without
+    it every order is kept as needing attention, and a warning says so.
+    """
+    import uvicorn
+
+    from api.main import create_app
+
+    settings = Settings()
+    if settings.osm_file is not None and not settings.osm_file.is_file():
+        fail("BAKFIETS_OSM_FILE", f"{settings.osm_file}: no such file")
+    upgrade(settings.database_url)
+    try:
+        api = create_app(settings)
+    except (AddressSourceError, GraphSourceError) as exc:
+        fail("BAKFIETS_OSM_FILE", str(exc))
+    uvicorn.run(api, host=host, port=port, log_level="info")
