@@ -64,7 +64,6 @@ class Settings(BaseSettings):
         "dmy",
         description="How the webshop writes numeric delivery dates: 24/11/2026 or 11/24/2026.",
     )
-    webshop_timezone: str = Field("Europe/Copenhagen", description="Time zone of the shops.")
     webshop_parcel_volume_ml: int = Field(5_000, gt=0, description="Volume of a webshop parcel.")
     webshop_parcel_max_weight_g: int = Field(
         20_000, gt=0, description="A shop's goods heavier than this go in several parcels."

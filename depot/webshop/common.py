@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypedDict
 
+from depot.settings import Settings
 from depot.webshop.errors import PayloadError, SignatureError
 from depot.webshop.slots import DateOrder, WindowBody
 
@@ -166,15 +167,15 @@ class WebshopConfig:
     weight_unit: Literal["kg", "g", "lbs", "oz"] = "kg"
 
     @classmethod
-    def from_settings(cls, settings: Any) -> WebshopConfig:
-        """Build from a :class:`depot.settings.Settings` (its ``webshop_*`` fields)."""
+    def from_settings(cls, settings: Settings) -> WebshopConfig:
+        """Build from the settings' ``webshop_*`` fields and the depot's time zone."""
         return cls(
             mapping=ShopMapping(
                 vendor_to_shop=dict(settings.webshop_vendor_shops),
                 sku_prefix_to_shop=dict(settings.webshop_sku_prefix_shops),
             ),
             date_order=settings.webshop_date_order,
-            timezone=settings.webshop_timezone,
+            timezone=settings.timezone,
             parcel_volume_ml=settings.webshop_parcel_volume_ml,
             parcel_max_weight_g=settings.webshop_parcel_max_weight_g,
             item_weight_g=settings.webshop_item_weight_g,
