@@ -409,6 +409,15 @@ def test_pair_on_two_bikes() -> None:
     assert "pair shop→home: pickup on b1, delivery on b2" in errors
 
 
+def test_pair_half_planned() -> None:
+    """b1 collects at the shop; home is listed as unassigned, so the parcel rides back unowned."""
+    r = rnd(hm(8), hm(8, 8), [at("shop", 1, hm(8, 4), hm(8, 4), hm(8, 4), 2)], 2000)
+    left = (Unassigned("home", "window", "no bike reaches it in its window"),)
+    assert only(plan_of(r, unassigned=left).check(pair_problem())) == (
+        "b1: pair shop→home: only shop is planned"
+    )
+
+
 # --------------------------------------------------------------------------- breaks
 
 
@@ -527,6 +536,16 @@ def test_two_breaks_of_one_length_are_matched_to_their_own_windows() -> None:
     assert "b1: break 11:00–11:30 (15 min) not taken although the round runs 11:20–13:28" in errors
 
 
+def test_breaks_are_matched_so_that_each_window_gets_one() -> None:
+    """15-min breaks due 12:00–13:00 and 12:00–12:10, taken at 12:05 and 12:40: the 12:05 one
+    must serve the narrow window, the 12:40 one the wide window (a first-fit matching would give
+    12:05 to the wide window and call the narrow one not taken)."""
+    wide = Break(TimeWindow(hm(12), hm(13)), 900)
+    narrow = Break(TimeWindow(hm(12), hm(12, 10)), 900)
+    plan = plan_of(lunch_round(TakenBreak(hm(12, 5), 900), TakenBreak(hm(12, 40), 900)))
+    assert plan.check(break_problem(wide, narrow)) == []
+
+
 def test_break_overlapping_a_service() -> None:
     """Lunch (start 12:00–13:30 here) at 12:45–13:15 runs into B's service from 13:00."""
     p = break_problem(Break(TimeWindow(hm(12), hm(13, 30)), 1800))
@@ -562,11 +581,6 @@ def test_solved_plan_with_reloads_passes(params: SolveParams) -> None:
     assert plan.check(p) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine (issue 6): OR-Tools places the lunch at 13:00, after the round 11:16–13:00 "
-    "that spans its window; the check rejects that plan and solve falls back to the empty plan",
-)
 def test_solved_plan_with_breaks_and_reloads_passes(params: SolveParams) -> None:
     """Morning and afternoon stops around a lunch window, two trips: lunch is taken, all served."""
     stops = [
