@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# Database, API and order-builder fixtures (db_url, session, locator, client...).
+pytest_plugins = ["tests.dbfixtures"]
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("BAKFIETS_SHARED", ROOT.parent / "shared"))
 OSM_PATH = SHARED / "data" / "osm" / "copenhagen.osm.bz2"
