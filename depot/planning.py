@@ -167,8 +167,8 @@ def _problem(
         for b in request.bikes
     )
     return Problem(
-        duration_s=tuple(map(tuple, np.rint(duration_s).astype(np.int64).tolist())),
-        distance_m=tuple(map(tuple, np.rint(distance_m).astype(np.int64).tolist())),
+        duration_s=np.rint(duration_s).astype(np.int64),
+        distance_m=np.rint(distance_m).astype(np.int64),
         stops=planner_stops,
         vehicles=vehicles,
         pairs=pairs,
@@ -218,6 +218,97 @@ def _round(
     )
 
 
+@dataclass(frozen=True)
+class PreparedDay:
+    """A day ready for the planner: its problem on the bike network, and what was left out."""
+
+    problem: Problem
+    stops: tuple[ParcelStop, ...]
+    snaps: tuple[Snap, ...]
+    unplanned: tuple[UnplannedStop, ...]
+    matrix_s: float
+
+
+def prepare_day(
+    graph: BikeGraph,
+    request: DayRequest,
+    *,
+    snap_limit_m: float = DEFAULT_SNAP_LIMIT_M,
+    progress: Progress | None = None,
+) -> PreparedDay:
+    """Snap every place, compute the riding matrix and build the planner's problem.
+
+    Parameters
+    ----------
+    graph : BikeGraph
+    request : DayRequest
+    snap_limit_m : float
+        Farthest an address may lie from a bikeable way.
+    progress : callable, optional
+
+    Returns
+    -------
+    PreparedDay
+
+    Raises
+    ------
+    maps.snap.SnapError
+        If the depot itself is beyond the snap limit.
+    """
+    say = progress or (lambda _line: None)
+    places: list[Place] = [request.depot]
+    place_of = {request.depot.id: 0}
+    for parcel in request.stops:
+        if parcel.place.id not in place_of:
+            place_of[parcel.place.id] = len(places)
+            places.append(parcel.place)
+    points = [Point(p.lat, p.lon) for p in places]
+    far_m = nearest_way_distance_m(graph, points)
+    if far_m[0] > snap_limit_m:  # without a reachable depot there is no day to plan
+        depot = request.depot
+        raise SnapError(0, depot.lat, depot.lon, float(far_m[0]), snap_limit_m)
+    unreachable = {p.id: d for p, d in zip(places, far_m.tolist(), strict=True) if d > snap_limit_m}
+    unplanned = [
+        UnplannedStop(
+            s.id,
+            s.place.label,
+            "no_bike_access",
+            f"{s.place.label} is {unreachable[s.place.id]:.0f} m from the nearest way a cargo bike "
+            f"may use (limit {snap_limit_m:.0f} m)",
+        )
+        for s in request.stops
+        if s.place.id in unreachable
+    ]
+    # A shop pickup and its customer are one parcel: if either end cannot be reached, neither is
+    # planned (the other half is not turned into a depot delivery or a depot pickup).
+    gone = {s.id for s in request.stops if s.place.id in unreachable}
+    by_id = {s.id: s for s in request.stops}
+    for s in request.stops:
+        if s.id not in gone and s.pair_with is not None and s.pair_with in gone:
+            other = by_id[s.pair_with]
+            unplanned.append(
+                UnplannedStop(
+                    s.id,
+                    s.place.label,
+                    "pair",
+                    f"its partner stop {other.id} ({other.place.label}) cannot be reached by "
+                    "cargo bike, so the parcel cannot go from one to the other",
+                )
+            )
+            gone.add(s.id)
+    kept_places = [p for p in places if p.id not in unreachable]
+    place_of = {p.id: i for i, p in enumerate(kept_places)}
+    stops = [s for s in request.stops if s.id not in gone]
+    say(f"snapped {len(kept_places)} places to the bike network ({len(unreachable)} too far)")
+    started = time.perf_counter()
+    snaps = snap_points(graph, [Point(p.lat, p.lon) for p in kept_places], limit_m=snap_limit_m)
+    matrix = travel_matrix(graph, snaps=snaps)
+    matrix_s = time.perf_counter() - started
+    say(f"riding-time matrix {len(snaps)}x{len(snaps)} in {matrix_s:.2f} s")
+    problem = _problem(request, place_of, (matrix.duration_s, matrix.distance_m), stops)
+    return PreparedDay(problem, tuple(stops), tuple(snaps), tuple(unplanned), matrix_s)
+
+
 def plan_day(
     graph: BikeGraph,
     request: DayRequest,
@@ -251,49 +342,18 @@ def plan_day(
         If the depot itself is beyond the snap limit.
     """
     say = progress or (lambda _line: None)
-    places: list[Place] = [request.depot]
-    place_of = {request.depot.id: 0}
-    for parcel in request.stops:
-        if parcel.place.id not in place_of:
-            place_of[parcel.place.id] = len(places)
-            places.append(parcel.place)
-    points = [Point(p.lat, p.lon) for p in places]
-    far_m = nearest_way_distance_m(graph, points)
-    if far_m[0] > snap_limit_m:  # without a reachable depot there is no day to plan
-        depot = request.depot
-        raise SnapError(0, depot.lat, depot.lon, float(far_m[0]), snap_limit_m)
-    unreachable = {p.id: d for p, d in zip(places, far_m.tolist(), strict=True) if d > snap_limit_m}
-    unplanned = [
-        UnplannedStop(
-            s.id,
-            s.place.label,
-            "no_bike_access",
-            f"{s.place.label} is {unreachable[s.place.id]:.0f} m from the nearest way a cargo bike "
-            f"may use (limit {snap_limit_m:.0f} m)",
-        )
-        for s in request.stops
-        if s.place.id in unreachable
-    ]
-    kept_places = [p for p in places if p.id not in unreachable]
-    place_of = {p.id: i for i, p in enumerate(kept_places)}
-    stops = [s for s in request.stops if s.place.id in place_of]
-    say(f"snapped {len(kept_places)} places to the bike network ({len(unreachable)} too far)")
-    started = time.perf_counter()
-    snaps = snap_points(graph, [Point(p.lat, p.lon) for p in kept_places], limit_m=snap_limit_m)
-    matrix = travel_matrix(graph, snaps=snaps)
-    matrix_s = time.perf_counter() - started
-    say(f"riding-time matrix {len(snaps)}x{len(snaps)} in {matrix_s:.2f} s")
-    problem = _problem(request, place_of, (matrix.duration_s, matrix.distance_m), stops)
+    day = prepare_day(graph, request, snap_limit_m=snap_limit_m, progress=say)
+    stops, snaps = day.stops, day.snaps
     say(
         f"planning {len(stops)} stops on {len(request.bikes)} bikes "
         f"(time limit {params.time_limit_s:.0f} s, {params.workers} worker(s))"
     )
-    plan = solve(problem, params)
+    plan = solve(day.problem, params)
     by_id = {s.id: s for s in stops}
     rounds = [_round(graph, route, by_id, request.depot, snaps) for route in plan.routes]
-    unplanned += [
+    unplanned = list(day.unplanned) + [
         UnplannedStop(u.stop_id, by_id[u.stop_id].place.label, u.code, u.reason)
         for u in plan.unassigned
     ]
     say(f"planned {len(rounds)} rounds; {len(unplanned)} stops unassigned")
-    return DayPlan(request.depot, tuple(rounds), tuple(unplanned), plan, matrix_s)
+    return DayPlan(request.depot, tuple(rounds), tuple(unplanned), plan, day.matrix_s)

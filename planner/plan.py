@@ -92,6 +92,8 @@ class Summary:
     cost: int
     engine: str
     solve_s: float
+    extra_bike_stops: int | None = None  # left-out stops one more bike took when tried
+    notes: tuple[str, ...] = ()  # what the planner wants the depot to know (fallbacks, checks)
 
 
 @dataclass(frozen=True)
@@ -200,7 +202,12 @@ def build_route(
             s = problem.stop(sid)
             nxt, service = s.place, s.service_s
             load = add_loads(load, load_change(problem, sid, partner))
+        # A break that starts on the way (before the bike would arrive) delays the arrival; one
+        # that starts later is taken while waiting there for the window.
         arrival = departure + problem.duration_s[place][nxt]
+        for b in sorted(breaks, key=lambda b: b.start_s):
+            if departure <= b.start_s < arrival:
+                arrival += b.duration_s
         distance += problem.distance_m[place][nxt]
         visits.append(Visit(sid, nxt, arrival, visit_start, visit_start + service, load))
         place, departure = nxt, visit_start + service

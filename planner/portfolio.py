@@ -43,13 +43,30 @@ def _call(task: Task) -> RawResult:
         return RawResult(engine=getattr(fn, "__name__", "engine"), routes=None, note=repr(exc))
 
 
-def run_tasks(tasks: Sequence[Task]) -> list[RawResult]:
-    """Run engine tasks, one process each when there are several (fork keeps start-up cheap)."""
-    if len(tasks) == 1:
-        return [_call(tasks[0])]
+_FORKED_TASKS: Sequence[Task] = ()
+
+
+def _call_forked(i: int) -> RawResult:
+    return _call(_FORKED_TASKS[i])
+
+
+def run_tasks(tasks: Sequence[Task], processes: int | None = None) -> list[RawResult]:
+    """Run engine tasks, in ``processes`` forked processes (default: one per task).
+
+    The tasks reach the children through fork's copy of this process, not through a pipe, so a
+    5,000-stop problem's matrices are never pickled; only the (small) answers come back.
+    """
+    global _FORKED_TASKS
+    n = len(tasks) if processes is None else max(1, min(processes, len(tasks)))
+    if n == 1:
+        return [_call(t) for t in tasks]
     ctx = mp.get_context("fork")
-    with ctx.Pool(processes=len(tasks)) as pool:
-        return pool.map(_call, tasks)
+    _FORKED_TASKS = tasks
+    try:
+        with ctx.Pool(processes=n) as pool:
+            return pool.map(_call_forked, range(len(tasks)), chunksize=1)
+    finally:
+        _FORKED_TASKS = ()
 
 
 def to_plan(

@@ -38,11 +38,11 @@ from typing import Any
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from planner.plan import Plan
-from planner.portfolio import RawResult, RawRoute, Task, rank, run_tasks, to_plan
+from planner.portfolio import RawResult, RawRoute, to_plan
 from planner.problem import LOAD_DIMENSIONS, Objective, Problem, StopKind
 from planner.validate import explain_drop, validate
 
-_STRATEGIES = ("PARALLEL_CHEAPEST_INSERTION", "LOCAL_CHEAPEST_INSERTION", "SAVINGS", "AUTOMATIC")
+STRATEGIES = ("PARALLEL_CHEAPEST_INSERTION", "LOCAL_CHEAPEST_INSERTION", "SAVINGS", "AUTOMATIC")
 _BIG = 10**12
 
 
@@ -74,7 +74,7 @@ class SolveParams:
 
 
 def solve(problem: Problem, params: SolveParams | None = None) -> Plan:
-    """Plan ``problem``: validate, search with the portfolio, keep the best plan, explain drops.
+    """Plan ``problem``: validate, search, finish exactly, keep the best checked plan, explain.
 
     Parameters
     ----------
@@ -84,9 +84,17 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Plan:
     Returns
     -------
     Plan
-        Always a plan: stops that cannot or could not be served are in ``plan.unassigned`` with a
-        code and a reason.
+        Stops that cannot or could not be served are in ``plan.unassigned`` with a code and a
+        true reason (:mod:`planner.reasons`); ``plan.summary.notes`` says what the depot should
+        know (a candidate that failed its check, rounds repaired around their breaks).
+
+    Raises
+    ------
+    planner.day_solve.PlanCheckError
+        If no plan passes its own check (a bug: it is never replaced by an empty plan).
     """
+    from planner.day_solve import solve_real_day
+
     params = params or SolveParams()
     t0 = time.monotonic()
     impossible = validate(problem)
@@ -97,19 +105,9 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Plan:
         pairs=tuple(p for p in problem.pairs if p.pickup_id not in gone),
     )
     if not sub.stops:
-        raw = RawResult("none", ())
-        plans = [to_plan(sub, raw, explain_drop, 0.0)]
+        best = to_plan(sub, RawResult("none", ()), explain_drop, 0.0)
     else:
-        tasks: list[Task] = []
-        for w in range(max(1, params.workers)):
-            tasks.append(_task_for(sub, params, w))
-        raws = run_tasks(tasks)
-        elapsed = time.monotonic() - t0
-        plans = [to_plan(sub, r, explain_drop, elapsed) for r in raws if r.routes is not None]
-        # Safety net: the empty plan is feasible (unless visits are frozen), so a plan that
-        # fails its own check is never handed out while it exists.
-        plans.append(to_plan(sub, RawResult("none", ()), explain_drop, elapsed))
-    best = min(plans, key=lambda p: rank(sub, p))
+        best = solve_real_day(sub, params, t0)
     impossible_cost = sum(problem.penalty_of(problem.stop(u.stop_id)) for u in impossible)
     return replace(
         best,
@@ -121,16 +119,6 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Plan:
             solve_s=round(time.monotonic() - t0, 3),
         ),
     )
-
-
-def _task_for(problem: Problem, params: SolveParams, worker: int) -> Task:
-    if worker == 1 and params.use_pyvrp:
-        from planner.pyvrp_engine import pyvrp_supports, solve_pyvrp
-
-        if pyvrp_supports(problem):
-            return (solve_pyvrp, (problem, params.time_limit_s, params.seed))
-    strategy = _STRATEGIES[worker % len(_STRATEGIES)] if worker != 1 else _STRATEGIES[1]
-    return (solve_ortools, (problem, params.time_limit_s, strategy, params.solution_limit))
 
 
 def solve_ortools(
@@ -263,9 +251,13 @@ class _Model:
             caps = [v.max_distance_m if v.max_distance_m is not None else _BIG for v in p.vehicles]
             r.AddDimensionWithVehicleCapacity(dist_cb, 0, caps, True, "distance")
         partner = p.partner()
+        frozen_ids = p.frozen_ids()
+        relaxed = frozen_ids | {partner[s] for s in frozen_ids if s in partner}
         for i, s in enumerate(p.stops):
             idx = mgr.NodeToIndex(i)
-            if s.windows:
+            if p.now_s is not None and s.id not in relaxed:
+                t.CumulVar(idx).SetMin(p.now_s)
+            if s.windows and s.id not in relaxed:
                 lo = min(w.start_s for w in s.windows)
                 hi = max(w.end_s for w in s.windows)
                 t.CumulVar(idx).SetRange(lo, hi)
@@ -277,9 +269,8 @@ class _Model:
                 allowed = [vi for vi, v in enumerate(p.vehicles) if s.skills <= v.skills]
                 r.VehicleVar(idx).SetValues([-1, *allowed])
             r.AddVariableMinimizedByFinalizer(t.CumulVar(idx))
-        frozen = {sid for fr in p.frozen for sid in fr.stop_ids}
         for i, s in enumerate(p.stops):
-            if s.id not in frozen:
+            if s.id not in relaxed:
                 pen = p.penalty_of(s)
                 if s.id in partner:
                     pen = (pen + p.penalty_of(p.stop(partner[s.id])) + 1) // 2

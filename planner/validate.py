@@ -41,8 +41,9 @@ def validate(problem: Problem) -> list[Unassigned]:
         One entry per impossible stop (pair partners included), in problem order. Frozen stops
         are never reported: they are already on their bike.
     """
-    frozen = {sid for fr in problem.frozen for sid in fr.stop_ids}
     partner = problem.partner()
+    frozen = problem.frozen_ids()
+    frozen |= {partner[s] for s in list(frozen) if s in partner}  # rides with its frozen half
     found: dict[str, Unassigned] = {}
     for s in problem.stops:
         if s.id in frozen or s.id in found:
@@ -67,18 +68,20 @@ def validate(problem: Problem) -> list[Unassigned]:
 def explain_drop(problem: Problem, stop_id: str) -> Unassigned:
     """Best available reason for a stop the search left unplanned.
 
-    If the stop fails even alone on an empty bike, that failure is the reason; otherwise the bikes
-    had no room left for it ("the fleet's shifts are full").
+    If the stop fails even alone on an empty bike, that failure is the reason. Otherwise nothing
+    is proved here: the stop is reported as left out by the search (code ``search_time``); the
+    planner itself replaces this with the result of trying to insert the stop into the finished
+    rounds (:mod:`planner.reasons`).
     """
     s = problem.stop(stop_id)
     why = _impossible(problem, s, problem.partner())
     if why is not None:
         return why
-    if s.penalty is not None and s.penalty < problem.default_penalty:
-        return Unassigned(
-            stop_id, "fleet_full", "the fleet's shifts are full (left out as a lower-priority stop)"
-        )
-    return Unassigned(stop_id, "fleet_full", "the fleet's shifts are full")
+    return Unassigned(
+        stop_id,
+        "search_time",
+        "the search left it out although it fits an empty bike; no reason was proved",
+    )
 
 
 def _own_fault(problem: Problem, s: Stop) -> bool:

@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from planner.formats.common import FormatError
 from planner.formats.vroom_fields import (
@@ -109,10 +109,9 @@ class LocationError(Exception):
         self.reason = reason
 
 
-MatrixFromPoints = Callable[
-    [Sequence[LatLon]], tuple[Sequence[Sequence[int]], Sequence[Sequence[int]]]
-]
-"""Given places, return integer (duration_s, distance_m) matrices, or raise LocationError."""
+MatrixFromPoints = Callable[[Sequence[LatLon]], tuple[ArrayLike, ArrayLike]]
+"""Given places, return (duration_s, distance_m) square matrices (rounded to integers here), or
+raise LocationError naming the place."""
 
 
 @dataclass(frozen=True)

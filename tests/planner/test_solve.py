@@ -103,7 +103,9 @@ def test_one_trip_only_leaves_a_bikeload_behind(quick: SolveParams) -> None:
     b = bike(capacity=Capacity(parcels=10))
     plan = solved(line_problem([0, 1, 2, 3], stops, [b]), quick)
     assert [u.code for u in plan.unassigned] == ["fleet_full"]
-    assert plan.unassigned[0].reason == "the fleet's shifts are full"
+    # Proved by the totals: 15 parcels, one bike of 10 parcels and one trip.
+    assert "(15 parcels)" in plan.unassigned[0].reason
+    assert "(10 parcels)" in plan.unassigned[0].reason
 
 
 def test_frozen_prefix_is_kept_and_new_stops_follow(quick: SolveParams) -> None:

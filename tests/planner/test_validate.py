@@ -91,15 +91,21 @@ def test_a_possible_stop_passes() -> None:
     assert validate(line_problem([0, 1], [Stop("ok", 1, load=Load(weight_g=1))], [bike()])) == []
 
 
-def test_dropped_stop_that_fits_alone_means_full_shifts() -> None:
-    """explain_drop on a stop that an empty bike could serve: the fleet's shifts are full."""
+def test_dropped_stop_that_fits_alone_proves_nothing() -> None:
+    """explain_drop on a stop an empty bike could serve claims no full fleet: nothing is proved."""
     p = line_problem([0, 1], [Stop("ok", 1)], [bike()])
     u = explain_drop(p, "ok")
-    assert (u.code, u.reason) == ("fleet_full", "the fleet's shifts are full")
+    assert u.code == "search_time"
+    assert "no reason was proved" in u.reason
 
 
-def test_solve_reports_impossible_and_full_with_reasons() -> None:
-    """One bike, one slot 10:00–10:05 wanted by two stops, and one stop too heavy: all explained."""
+def test_solve_names_the_bike_and_the_window_that_blocks_a_stop() -> None:
+    """One bike, one slot 10:00–10:05 wanted by two 10-minute stops, one stop too heavy.
+
+    By hand: after the first stop the bike is free at 10:10, after the slot ends at 10:05, so
+    the second stop does not fit: the reason names the bike, both clock times, and is no_fit
+    (a window, not a full shift, blocks it).
+    """
     slot = (TimeWindow(10 * H, 10 * H + 300),)
     stops = [
         Stop("a", 1, service_s=600, windows=slot),
@@ -109,9 +115,41 @@ def test_solve_reports_impossible_and_full_with_reasons() -> None:
     p = line_problem([0, 1], stops, [bike(capacity=Capacity(weight_g=100_000))])
     plan = solve(p, SolveParams(time_limit_s=1, workers=1, use_pyvrp=False))
     assert plan.check(p) == []
-    codes = sorted(u.code for u in plan.unassigned)
-    assert codes == ["capacity", "fleet_full"]
+    by_code = {u.code: u for u in plan.unassigned}
+    assert sorted(by_code) == ["capacity", "no_fit"]
+    assert "b1 would arrive" in by_code["no_fit"].reason
+    assert "at 10:10, after its window ends at 10:05" in by_code["no_fit"].reason
     assert plan.summary.stops_served == 1
+
+
+def test_full_shift_is_proved_by_trying_every_place() -> None:
+    """A 08:00–09:20 shift and two 40-minute stops 1 km out: the second breaks the shift.
+
+    By hand: the totals prove nothing (80 min of service fit 80 min of shift), but two stops take
+    4 + 40 + 40 + 4 = 88 min, back at 09:28 > 09:20: every place tried breaks the shift, so the
+    stop is fleet_full and the reason names the bike and its return time.
+    """
+    stops = [Stop("x", 1, service_s=2400), Stop("y", 1, service_s=2400)]
+    p = line_problem([0, 1], stops, [bike(shift=TimeWindow(8 * H, 9 * H + 1200))])
+    plan = solve(p, SolveParams(time_limit_s=1, workers=1, use_pyvrp=False))
+    assert plan.check(p) == []
+    [u] = plan.unassigned
+    assert u.code == "fleet_full"
+    assert "b1 would be back at 09:28, after its shift ends at 09:20" in u.reason
+
+
+def test_ran_out_of_time_is_said_plainly() -> None:
+    """A finisher whose deadline has passed tries nothing: every stop is search_time, not full."""
+    from planner.finish import Finisher
+    from planner.portfolio import RawResult
+    from planner.reasons import explain_left_out
+
+    p = line_problem([0, 1, 2], [Stop("x", 1), Stop("y", 2)], [bike()])
+    fin = Finisher(p, deadline=0.0).finish(RawResult("none", ()))
+    assert sorted(fin.dropped) == ["x", "y"]
+    u = explain_left_out(p, "x", fin.attempts.get("x"), bound=None, extra_bike_took=True)
+    assert u.code == "search_time"
+    assert "ran out of time" in u.reason and "one more bike would take it" in u.reason
 
 
 def test_clock_format() -> None:

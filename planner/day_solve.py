@@ -1,0 +1,192 @@
+"""Planning a real day: PyVRP on the whole day (or on its parts), finished exactly, explained.
+
+Real days have breaks, reload trips, pairs, several windows and skills. The work is shared:
+
+1. **search**: PyVRP on the day model (:mod:`planner.pyvrp_day`) on every core — two seeds on
+   the whole day, or, above :data:`planner.zones.PART_STOPS` stops, one part of the day per
+   task (:mod:`planner.zones`), parts spread over the worker processes. Small days (at most
+   :data:`ORTOOLS_MAX_STOPS` stops) also run the full OR-Tools model, which models every rule
+   itself (exact break intervals);
+2. **finish** (:mod:`planner.finish`): every candidate is timed exactly (breaks placed), routes
+   that do not ride are repaired, left-out stops inserted where they fit;
+3. the best candidate that passes :meth:`planner.plan.Plan.check` wins; a candidate that fails
+   its check is named in the plan's notes, and if none passes, :class:`PlanCheckError` is raised
+   (never an empty plan in its place);
+4. **reasons** (:mod:`planner.reasons`), with one more bike tried on the stops left out.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from planner.finish import EngineMismatchError, Finished, Finisher, to_raw
+from planner.plan import Plan, Unassigned
+from planner.portfolio import RawResult, RawRoute, Task, rank, run_tasks, to_plan
+from planner.problem import Problem, Vehicle
+from planner.pyvrp_day import solve_day_pyvrp
+from planner.reasons import explain_left_out, fleet_bound
+from planner.zones import parts_needed, split_day
+
+ORTOOLS_MAX_STOPS = 250
+FINISH_SHARE = 0.12  # of the time limit kept for finishing, reasons and the extra-bike trial
+
+
+class PlanCheckError(RuntimeError):
+    """No candidate plan passed its own check: a bug to report, never an empty plan."""
+
+
+def _part_task(part: Problem, budget_s: float, seed: int) -> RawResult:
+    return solve_day_pyvrp(part, budget_s, seed, engine="pyvrp-day")
+
+
+def search(problem: Problem, params: object, budget_s: float) -> list[tuple[str, RawResult]]:
+    """Run the engines on ``problem`` for ``budget_s`` seconds; one raw answer per candidate."""
+    from planner.pyvrp_engine import pyvrp_supports, solve_pyvrp
+    from planner.solve import STRATEGIES, solve_ortools
+
+    workers = max(1, int(getattr(params, "workers", 2)))
+    seed = int(getattr(params, "seed", 0))
+    use_pyvrp = bool(getattr(params, "use_pyvrp", True))
+    solution_limit = getattr(params, "solution_limit", None)
+    n = len(problem.stops)
+    k = parts_needed(n)
+    if not use_pyvrp or (pyvrp_supports(problem) and k == 1):
+        # Benchmark-shaped problems (and runs without PyVRP): OR-Tools with one first-solution
+        # strategy per worker, PyVRP's fleet-minimising engine as worker 1 where it applies.
+        tasks = []
+        for w in range(workers):
+            if w == 1 and use_pyvrp:
+                tasks.append((solve_pyvrp, (problem, budget_s, seed)))
+                continue
+            strategy = STRATEGIES[w % len(STRATEGIES)] if w != 1 else STRATEGIES[1]
+            tasks.append((solve_ortools, (problem, budget_s, strategy, solution_limit)))
+        raws = run_tasks(tasks)
+        return [(r.engine, r) for r in raws]
+    if k == 1:
+        tasks: list[Task] = [(solve_day_pyvrp, (problem, budget_s, seed, "pyvrp-day"))]
+        if workers > 1:
+            if n <= ORTOOLS_MAX_STOPS:
+                tasks.append((solve_ortools, (problem, budget_s, "PARALLEL_CHEAPEST_INSERTION")))
+            else:
+                tasks.append((solve_day_pyvrp, (problem, budget_s, seed + 1, "pyvrp-day/seed2")))
+        for extra in range(2, workers):
+            tasks.append((solve_day_pyvrp, (problem, budget_s, seed + extra, "pyvrp-day")))
+        raws = run_tasks(tasks)
+        return [(r.engine, r) for r in raws]
+    parts = split_day(problem, k)
+    per_part_s = budget_s * min(workers, k) / k
+    tasks = [(_part_task, (part, per_part_s, seed)) for part, _ in parts]
+    raws = run_tasks(tasks, processes=workers)
+    merged: list[RawRoute] = []
+    notes = []
+    for (_part, vmap), raw in zip(parts, raws, strict=True):
+        if raw.routes is None:
+            notes.append(f"part of {len(_part.stops)} stops: {raw.note}")
+            continue
+        for r in raw.routes:
+            merged.append(replace(r, vehicle_index=vmap[r.vehicle_index]))
+    engine = f"pyvrp-day/{k} parts"
+    return [(engine, RawResult(engine, tuple(merged), note="; ".join(notes)))]
+
+
+def extra_bike_trial(
+    problem: Problem, left_out: list[str], budget_s: float, seed: int
+) -> set[str] | None:
+    """Which of ``left_out`` one more bike (like the longest-shift bike) takes when tried."""
+    if not left_out or not problem.vehicles or budget_s < 0.2:
+        return None
+    ids = set(left_out)
+    partner = problem.partner()
+    ids |= {partner[s] for s in list(ids) if s in partner}
+    model: Vehicle = max(problem.vehicles, key=lambda v: v.shift.end_s - v.shift.start_s)
+    bike = replace(model, id="one more bike")
+    trial = replace(
+        problem,
+        stops=tuple(s for s in problem.stops if s.id in ids),
+        vehicles=(bike,),
+        pairs=tuple(pr for pr in problem.pairs if pr.pickup_id in ids),
+        frozen=(),
+    )
+    raw = solve_day_pyvrp(trial, budget_s * 0.7, seed, engine="extra-bike")
+    if raw.routes is None:
+        return set()
+    done = Finisher(trial, time.monotonic() + budget_s * 0.3).finish(raw)
+    return {sid for seq, _ in done.routes.values() for sid in seq if sid is not None}
+
+
+def solve_real_day(problem: Problem, params: object, t0: float) -> Plan:
+    """Plan ``problem`` within ``params.time_limit_s`` of ``t0`` (see the module docstring)."""
+    from planner.pyvrp_engine import pyvrp_supports
+
+    limit_s = float(getattr(params, "time_limit_s", 10.0))
+    seed = int(getattr(params, "seed", 0))
+    deadline = t0 + limit_s
+    share = 0.04 if pyvrp_supports(problem) else FINISH_SHARE
+    finish_s = min(max(0.2, share * limit_s), 0.5 * limit_s)
+    budget = max(0.5, deadline - finish_s - time.monotonic())
+    candidates = search(problem, params, budget)
+    finished: list[tuple[Plan, Finished]] = []
+    notes: list[str] = []
+    for engine, raw in candidates:
+        if raw.routes is None:
+            notes.append(f"{engine} found no plan ({raw.note})")
+            continue
+        share = max(0.3, (deadline - time.monotonic()) / (2 * len(candidates)))
+        try:
+            fin = Finisher(problem, time.monotonic() + share).finish(
+                raw, approximate_breaks=engine.startswith("pyvrp-day")
+            )
+        except EngineMismatchError as exc:
+            notes.append(f"{engine}'s plan was not used: {exc}")
+            continue
+        plan = to_plan(problem, to_raw(fin, engine), _placeholder, time.monotonic() - t0)
+        finished.append((plan, fin))
+    if not finished:
+        raise PlanCheckError("no usable plan: " + "; ".join(notes))
+    passing = []
+    for plan, fin in finished:
+        errors = plan.check(problem)
+        if errors:
+            notes.append(
+                f"{plan.summary.engine}'s plan failed its check and was not used: "
+                + "; ".join(errors[:3])
+            )
+        else:
+            passing.append((plan, fin))
+    if not passing:
+        raise PlanCheckError("every candidate plan failed its check: " + " | ".join(notes))
+    plan, fin = min(passing, key=lambda pf: rank(problem, pf[0]))
+    finisher = Finisher(problem, deadline - 0.4 * finish_s)
+    finisher.sweep(fin)
+    if fin.inserted:
+        plan = to_plan(problem, to_raw(fin, plan.summary.engine), _placeholder, 0.0)
+        if plan.check(problem):
+            raise PlanCheckError("the plan failed its check after the last insertions")
+    left = [u.stop_id for u in plan.unassigned]
+    took = extra_bike_trial(problem, left, max(0.0, deadline - time.monotonic() - 0.2), seed)
+    bound = fleet_bound(problem)
+    unassigned = tuple(
+        explain_left_out(
+            problem,
+            sid,
+            fin.attempts.get(sid),
+            bound=bound,
+            extra_bike_took=None if took is None else sid in took,
+        )
+        for sid in left
+    )
+    if fin.repaired:
+        notes.append(
+            f"{fin.repaired} round(s) did not fit their breaks as searched and were repaired"
+        )
+    summary = replace(
+        plan.summary,
+        extra_bike_stops=None if took is None else len(took & set(left)),
+        notes=tuple(notes) + tuple(fin.notes),
+    )
+    return replace(plan, unassigned=unassigned, summary=summary)
+
+
+def _placeholder(problem: Problem, stop_id: str) -> Unassigned:
+    return Unassigned(stop_id, "pending", "reason pending")
