@@ -165,14 +165,18 @@ def test_reader_maps_ids_amounts_skills_windows_and_extensions() -> None:
     assert p.duration_s[1][2] == 600 and p.distance_m[1][4] == 2000
 
 
-def test_legacy_amount_is_a_delivery_and_touching_break_windows_merge() -> None:
-    """VROOM reads a job's deprecated ``amount`` as a delivery; break windows that touch are one."""
+def test_legacy_amount_pickup_jobs_and_touching_break_windows() -> None:
+    """VROOM reads a job's deprecated ``amount`` as a delivery; a job with ``pickup`` amounts
+    is a pickup stop; break windows that touch are one window."""
     doc = day()
     doc["jobs"][2] = {"id": 3, "location_index": 3, "amount": [1, 2]}
+    doc["jobs"][3] = {"id": 4, "location_index": 4, "pickup": [5, 6], "delivery": [0, 0]}
     doc["vehicles"][0]["breaks"][0]["time_windows"] = [[H10, H10 + 600], [H10 + 601, H11]]
     vp = read_vroom(doc)
     job = vp.problem.stop("job-3")
     assert job.kind is StopKind.DELIVERY and (job.load.weight_g, job.load.volume_ml) == (1, 2)
+    job = vp.problem.stop("job-4")
+    assert job.kind is StopKind.PICKUP and (job.load.weight_g, job.load.volume_ml) == (5, 6)
     assert vp.problem.vehicles[0].breaks[0].window == TimeWindow(H10, H11)
 
 
