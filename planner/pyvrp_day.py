@@ -266,6 +266,8 @@ def build_day_model(problem: Problem) -> DayModel:
             d_mat, s_mat = dur.copy(), dist.copy()
             d_mat[:, banned] = _PRICED_OUT
             s_mat[:, banned] = _PRICED_OUT
+            d_mat[same] = 0
+            s_mat[same] = 0
         durations.append(d_mat)
         distances.append(s_mat)
     locations = [pyvrp.Location(0.0, 0.0) for _ in point_places]
