@@ -40,6 +40,7 @@ test-fast: install
 bench: install
 	$(BIN)/python -m bench.maps_bench --osm $(OSM)
 	$(BIN)/python -m bench.planner_bench --benchmarks $(SHARED)/data/benchmarks
+	$(BIN)/python -m bench.real_days_bench --osm $(OSM)
 
 lint: install
 	$(BIN)/ruff check .

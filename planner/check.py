@@ -16,7 +16,8 @@ Time model used for the replay of one round:
 * the round's ``end_s`` is when the bike is back: no earlier than departure + travel + breaks of
   the last leg.
 
-Windows of frozen visits are not checked: those visits are done or under way, and the planner
+Windows of frozen visits (and of the partners of frozen pickups) are not checked: those visits
+are done or under way, and the planner
 keeps them whatever their window says (issue 6).
 """
 
@@ -50,6 +51,9 @@ def check_plan(plan: Plan, problem: Problem) -> list[str]:
     errors: list[str] = []
     vehicles = {v.id: v for v in problem.vehicles}
     frozen = {sid for fr in problem.frozen for sid in fr.stop_ids}
+    # The partner of a frozen pickup carries goods already aboard: its window is relaxed too.
+    partner = problem.partner()
+    frozen |= {partner[sid] for sid in list(frozen) if sid in partner}
     known = {s.id for s in problem.stops}
     where: dict[str, tuple[str, int, int]] = {}  # stop -> (bike, position, trip number)
     seen_bikes: set[str] = set()
@@ -213,7 +217,8 @@ def _check_times(route: Route, v: Vehicle, problem: Problem, calls: Sequence[_Ca
         k = _leg_of(b, legs)
         if k is not None:
             on_leg[k].append(b)
-    place, where = v.start_place, "the depot"
+    place = v.start_place
+    where = "the depot" if v.start_place == v.end_place else "its start place"
     for k, (dep, _) in enumerate(legs):
         last = k == len(calls)
         to = v.end_place if last else calls[k].place
@@ -253,8 +258,8 @@ def _check_times(route: Route, v: Vehicle, problem: Problem, calls: Sequence[_Ca
             )
         elif c.start_s < ready:
             errors.append(
-                f"{v.id}: {_what(c.stop_id)} service starts at {_clock(c.start_s)}, but {ride} "
-                f"and {_dur(ready - arrival)} of breaks there allow {_clock(ready)} at the earliest"
+                f"{v.id}: {_what(c.stop_id)} service starts at {_clock(c.start_s)}, before the "
+                f"bike can be there ({_clock(ready)})"
             )
         place, where = c.place, _what(c.stop_id)
     return errors

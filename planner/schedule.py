@@ -115,8 +115,11 @@ class RouteTimer:
                 nxt, service = s.place, s.service_s
                 windows = None if frozen else [(w.start_s, w.end_s) for w in s.windows]
             here = place
-            if k == n_frozen and n_frozen and self.position is not None:
-                here = self.position
+            if k == n_frozen and n_frozen and p.now_s is not None:
+                # The first new visit: the bike leaves its last frozen stop at "now" at the
+                # earliest. (Its live position is used by the search's start only; timing and
+                # the check ride from the last frozen stop.)
+                states = {j: (max(t, p.now_s), tk) for j, (t, tk) in states.items()}
             travel = dur[here][nxt]
             new: dict[int, tuple[int, tuple[tuple[int, int], ...], list]] = {}
             for j, (t, taken) in states.items():
