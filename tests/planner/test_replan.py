@@ -1,10 +1,10 @@
-"""Re-planning during the day: frozen visits are always kept, "now" and the bike's position count."""
+"""Re-planning during the day: frozen visits are always kept, and "now" counts."""
 
 from __future__ import annotations
 
 from planner.problem import FrozenRoute, Load, Pair, Stop, StopKind, TimeWindow
 from planner.solve import SolveParams, solve
-from tests.planner.street import H, KM_S, bike, line_problem
+from tests.planner.street import KM_S, H, bike, line_problem
 
 PARAMS = SolveParams(time_limit_s=1.0, workers=1, use_pyvrp=False)
 
