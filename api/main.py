@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.errors import BodySizeLimit, install_error_handlers
-from api.routes import attention, orders, pickups, shops, tracking
+from api.routes import attention, order_import, orders, pickups, shops, tracking, webhooks
 from depot.locate import Locator, build_locator
 from depot.settings import Settings
 from maps.profiles import get_profile
@@ -82,7 +82,7 @@ def create_app(
     app.state.locator = locator if locator is not None else locator_from_settings(settings)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    for module in (shops, orders, pickups, tracking, attention):
+    for module in (shops, order_import, orders, pickups, tracking, attention, webhooks):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(tracking.page_router)
     return app

@@ -7,7 +7,7 @@ columns (any case; spaces and hyphens count as ``_``; Danish names in brackets a
 column              needed     what
 ==================  =========  ===================================================================
 ``external_id``     yes        the merchant's order number (``order_id``, ``ordrenr``); stored as
-                               ``<shop>:<external_id>`` because ids are unique per source
+                               ``<shop>-<external_id>`` because ids are unique per source
 ``delivery_date``   yes        ``2026-11-24``, ``24-11-2026``, ``24/11/2026`` (``leveringsdato``)
 ``name``            yes        the customer (``navn``); ``phone`` (``telefon``), ``email`` optional
 ``street``          yes [1]_   street and house number: ``street`` + ``housenumber`` (``vej``,
@@ -170,7 +170,7 @@ def parse_orders_csv(
         The file's bytes.
     shop : str
         Ref of the merchant's shop: every order gets one line of this shop's parcels, and the
-        row's ``external_id`` becomes ``<shop>:<external_id>``.
+        row's ``external_id`` becomes ``<shop>-<external_id>``.
     today : date
         The depot's local date: delivery dates before it are row errors.
     encoding : str
@@ -362,7 +362,7 @@ def _order(
     }
     external_id = cell("external_id")
     body = {
-        "external_id": f"{shop}:{external_id}" if external_id else "",
+        "external_id": f"{shop}-{external_id}" if external_id else "",
         "delivery_date": delivery_date or "2000-01-01",
         "customer": {
             "name": cell("name"),

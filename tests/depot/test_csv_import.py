@@ -34,7 +34,7 @@ def test_good_rows_become_orders_of_the_shop() -> None:
     first, second = parsed.orders
     assert (first.row, second.row) == (2, 3)
     assert first.order.model_dump(mode="json") == {
-        "external_id": "S001:1001",
+        "external_id": "S001-1001",
         "delivery_date": "2026-11-26",
         "customer": {"name": "Mette Holm", "phone": "+45 31 22 45 67", "email": "mette@example.dk"},
         "address": {
@@ -121,7 +121,7 @@ def test_excel_utf8_with_bom_and_semicolons_and_crlf() -> None:
     parsed = parse_orders_csv(data, shop="S002", today=TODAY)
     assert parsed.errors == []
     order = parsed.orders[0].order
-    assert order.external_id == "S002:A-7"
+    assert order.external_id == "S002-A-7"
     assert order.customer.name == "Søren Ægidius"
     assert (order.address.street, order.address.housenumber) == ("Vesterbrogade", "59")
     assert order.lines[0].parcels[0].weight_g == 2500
