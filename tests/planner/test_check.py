@@ -134,6 +134,16 @@ def test_arrival_too_early() -> None:
     )
 
 
+def test_service_before_the_bike_can_be_there() -> None:
+    """A reported reached and served at 08:03; it is 4 min from the depot, left at 08:00."""
+    r = street_round()
+    early = replace(
+        r, visits=(replace(r.visits[0], arrival_s=hm(8, 3), start_s=hm(8, 3)), r.visits[1])
+    )
+    errors = plan_of(early).check(street())
+    assert "b1: stop A service starts at 08:03, before the bike can be there (08:04)" in errors
+
+
 def test_service_cut_short() -> None:
     """A's service (2 min) reported as ending at 08:05 instead of 08:06."""
     r = street_round()
