@@ -37,10 +37,11 @@ test: install services
 test-fast: install
 	$(BIN)/pytest -n 2 --dist loadgroup -q -m "not slow"
 
-bench: install
+bench: install services
 	$(BIN)/python -m bench.maps_bench --osm $(OSM)
 	$(BIN)/python -m bench.planner_bench --benchmarks $(SHARED)/data/benchmarks
 	$(BIN)/python -m bench.real_days_bench --osm $(OSM)
+	$(BIN)/python -m bench.intake_bench --osm $(OSM) --seconds 60
 
 lint: install
 	$(BIN)/ruff check .
