@@ -383,6 +383,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  duplicated                    {duplicated}")
     if tally.failures:
         print(f"  failures                      {len(tally.failures)}, first: {tally.failures[0]}")
+    # The machine may be shared: the load says how much of it the run had.
+    print(f"  load average after the run    {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":
