@@ -10,7 +10,8 @@ offline geocoder and service area, then for ``--seconds`` keeps ``--concurrency`
 sending orders to real Copenhagen addresses (``POST /api/v1/orders``, or Shopify webhooks with
 ``--endpoint shopify``). Every order is sent twice: by default both copies at the same moment
 (``--duplicates together``: two webhook subscriptions, or a retry racing a slow first answer),
-where a ``409`` (the first copy still in flight) is retried after 50 ms as a client should; or
+where a ``409`` (the first copy still in flight) is retried after 50 ms, and a connection the
+server dropped is sent again, as a client should; or
 the second copy once the first is answered (``--duplicates after``: a plain retry).
 
 Printed: stored orders per second, p50/p95 latency of the answers (each copy, retries
@@ -73,6 +74,7 @@ class Tally:
     sent: list[str] = field(default_factory=list)
     replayed: int = 0
     retries_409: int = 0
+    transport_retries: int = 0
     answers_differ: int = 0
     failures: list[str] = field(default_factory=list)
 
@@ -144,12 +146,19 @@ async def _send(
 ) -> httpx.Response | None:
     url, content, headers = request
     started = time.perf_counter()
+    transport_errors = 0
     for _ in range(200):
         try:
             answer = await client.post(url, content=content, headers=headers)
-        except httpx.HTTPError as exc:
-            tally.failures.append(f"{type(exc).__name__}: {exc}")
-            return None
+        except httpx.TransportError as exc:
+            # A kept-alive connection closed by the server as it was reused: send again, as a
+            # webshop does (the repeat is answered from the first answer if that one arrived).
+            transport_errors += 1
+            tally.transport_retries += 1
+            if transport_errors > 3:
+                tally.failures.append(f"{type(exc).__name__}: {exc}")
+                return None
+            continue
         if answer.status_code != 409:
             break
         tally.retries_409 += 1
@@ -376,7 +385,10 @@ def main(argv: list[str] | None = None) -> None:
         f"{_percentile(latencies_ms, 0.95):.1f} ms (per copy, 409 retries included)"
     )
     print(f"  answers                       {dict(sorted(tally.statuses.items()))}")
-    print(f"  copies answered as replays    {tally.replayed}; 409 retries {tally.retries_409}")
+    print(
+        f"  copies answered as replays    {tally.replayed}; 409 retries {tally.retries_409}; "
+        f"resent after a dropped connection {tally.transport_retries}"
+    )
     print(f"  copies whose answers differ   {tally.answers_differ}")
     print(f"  orders needing attention      {attention}")
     print(f"  lost                          {lost}")
