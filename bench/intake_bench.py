@@ -11,8 +11,8 @@ sending orders to real Copenhagen addresses (``POST /api/v1/orders``, or Shopify
 ``--endpoint shopify``). Every order is sent twice: by default both copies at the same moment
 (``--duplicates together``: two webhook subscriptions, or a retry racing a slow first answer),
 where a ``409`` (the first copy still in flight) is retried after 50 ms, and a connection the
-server dropped is sent again, as a client should; or
-the second copy once the first is answered (``--duplicates after``: a plain retry).
+server dropped is sent again, as a client should; or the second copy once the first is answered
+(``--duplicates after``: a plain retry).
 
 Printed: stored orders per second, p50/p95 latency of the answers (each copy, retries
 included), how many copies were answered from the first answer, and then, read back from the
