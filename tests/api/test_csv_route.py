@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Order, OrderSource
-from tests.dbfixtures import depot_today
+from tests.dbfixtures import ROOT, depot_today
 
 Client = Callable[..., TestClient]
 HEADER = "external_id;delivery_date;name;phone;street;housenumber;postcode;city;window;weight_g"
@@ -182,6 +182,8 @@ def test_cli_import_reports_rows_and_exit_status(
     file with a bad row; exit 2 naming --shop for an unknown shop."""
     monkeypatch.setenv("BAKFIETS_DATABASE_URL", db_url)
     monkeypatch.setenv("BAKFIETS_OSM_FILE", str(osm_path))
+    # The geocoder index and graph cached by the other database tests (var/cache).
+    monkeypatch.setenv("BAKFIETS_DATA_DIR", str(ROOT / "var"))
     good = tmp_path / "orders.csv"
     good.write_bytes(_csv(_good_rows()))
     result = run_cli("orders", "import", good, "--shop", "S002")
