@@ -63,7 +63,12 @@ def real_day(
     """
     graph, addresses, shops = city(osm, cache_dir)
     request = make_demo_day(
-        addresses, shops, central_depot(graph, addresses), n_stops=n_stops, n_bikes=n_bikes, seed=seed
+        addresses,
+        shops,
+        central_depot(graph, addresses),
+        n_stops=n_stops,
+        n_bikes=n_bikes,
+        seed=seed,
     )
     if tight:
         request = tighten(request, seed)

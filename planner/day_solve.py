@@ -54,7 +54,7 @@ def search(problem: Problem, params: object, budget_s: float) -> list[tuple[str,
     if not use_pyvrp or (pyvrp_supports(problem) and k == 1):
         # Benchmark-shaped problems (and runs without PyVRP): OR-Tools with one first-solution
         # strategy per worker, PyVRP's fleet-minimising engine as worker 1 where it applies.
-        tasks = []
+        tasks: list[Task] = []
         for w in range(workers):
             if w == 1 and use_pyvrp:
                 tasks.append((solve_pyvrp, (problem, budget_s, seed)))
@@ -64,7 +64,7 @@ def search(problem: Problem, params: object, budget_s: float) -> list[tuple[str,
         raws = run_tasks(tasks)
         return [(r.engine, r) for r in raws]
     if k == 1:
-        tasks: list[Task] = [(solve_day_pyvrp, (problem, budget_s, seed, "pyvrp-day"))]
+        tasks = [(solve_day_pyvrp, (problem, budget_s, seed, "pyvrp-day"))]
         if workers > 1:
             if n <= ORTOOLS_MAX_STOPS:
                 tasks.append((solve_ortools, (problem, budget_s, "PARALLEL_CHEAPEST_INSERTION")))

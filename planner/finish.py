@@ -74,23 +74,7 @@ class Finisher:
         bad = check_static(self.p, vi, seq)
         if bad is not None:
             return bad
-        timer = self.timers[vi]
-        v = self.p.vehicles[vi]
-        first = v.shift.start_s
-        if not timer.frozen and self.p.now_s is not None:
-            first = max(first, self.p.now_s)
-        timed = timer.earliest(seq, first)
-        if isinstance(timed, Timed) and timed.end_s > v.shift.end_s:
-            return Failure(
-                "shift",
-                None,
-                f"{v.id} would be back at {_clock(timed.end_s)}, after its shift ends at "
-                f"{_clock(v.shift.end_s)}",
-                timed.end_s - v.shift.end_s,
-            )
-        if isinstance(timed, Timed) and v.max_duration_s is not None:
-            return self.timers[vi].time(seq)
-        return timed
+        return self.timers[vi].time(seq, least_working_time=False)
 
     def finish(self, raw: RawResult, *, approximate_breaks: bool = False) -> Finished:
         """Finish ``raw`` (see the module docstring).
@@ -286,7 +270,7 @@ class Finisher:
                     (vi, Failure("skill", sid, f"{v.id} lacks {', '.join(sorted(s.skills))}"))
                 )
                 continue
-            seq, timed = out.routes.get(vi, ([], None))  # type: ignore[assignment]
+            seq, timed = out.routes.get(vi, ([], None))
             base = timed.duration_s if timed is not None else 0
             n_frozen = len(self.frozen_of.get(v.id, ()))
             places = (
@@ -355,10 +339,6 @@ def _trim(seq: list[str | None]) -> list[str | None]:
 def _window_width(problem: Problem, sid: str) -> int:
     ws = problem.stop(sid).windows
     return sum(w.end_s - w.start_s for w in ws) if ws else 10**9
-
-
-def _clock(t_s: int) -> str:
-    return f"{t_s // 3600:02d}:{t_s % 3600 // 60:02d}"
 
 
 def to_raw(finished: Finished, engine: str) -> RawResult:

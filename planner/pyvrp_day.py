@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from planner.portfolio import RawResult, RawRoute
-from planner.problem import LOAD_DIMENSIONS, Objective, Problem, StopKind, Vehicle
+from planner.problem import LOAD_DIMENSIONS, Objective, Problem, StopKind
 from planner.schedule import frozen_prefix_end
 
 _NO_LIMIT = 2**62
@@ -142,7 +142,7 @@ def build_day_model(problem: Problem) -> DayModel:
     vehicle_types = []
     for members in groups.values():
         vi = members[0]
-        v: Vehicle = p.vehicles[vi]
+        v = p.vehicles[vi]
         start_place, start_s = starts[vi]
         break_s = sum(b.duration_s for b in v.breaks)
         caps = [getattr(v.capacity, d) for d in dims]
@@ -171,7 +171,7 @@ def build_day_model(problem: Problem) -> DayModel:
         model.types.append(members)
         for m in members:
             model.start_of[m] = start_s
-    clients = []
+    clients: list[Any] = []
     client_locs: list[int] = []
     client_skills: list[frozenset[str]] = []
     client_groups: list[list[int]] = []
@@ -190,7 +190,7 @@ def build_day_model(problem: Problem) -> DayModel:
         if not windows:
             continue  # every window has passed: explained later as a window problem
         members = []
-        for a, b in windows:
+        for early, late in windows:
             members.append(len(clients))
             clients.append(
                 pyvrp.Client(
@@ -198,8 +198,8 @@ def build_day_model(problem: Problem) -> DayModel:
                     delivery=amount if s.kind is StopKind.DELIVERY else [0] * len(dims),
                     pickup=amount if s.kind is StopKind.PICKUP else [0] * len(dims),
                     service_duration=s.service_s,
-                    tw_early=a,
-                    tw_late=b,
+                    tw_early=early,
+                    tw_late=late,
                     prize=p.penalty_of(s),
                     required=False,
                     group=None,
@@ -210,7 +210,7 @@ def build_day_model(problem: Problem) -> DayModel:
             model.clients.append(s.id)
         if len(members) > 1:
             client_groups.append(members)
-    shipments = []
+    shipments: list[dict[str, Any]] = []
     shipment_locs: list[tuple[int, int]] = []
     shipment_skills: list[frozenset[str]] = []
     for pair in p.pairs:
@@ -298,8 +298,8 @@ def build_day_model(problem: Problem) -> DayModel:
         clients=final_clients,
         depots=depots,
         vehicle_types=vehicle_types,
-        distance_matrices=[np.ascontiguousarray(m) for m in distances],
-        duration_matrices=[np.ascontiguousarray(m) for m in durations],
+        distance_matrices=[np.ascontiguousarray(m) for m in distances],  # type: ignore[misc]
+        duration_matrices=[np.ascontiguousarray(m) for m in durations],  # type: ignore[misc]
         groups=group_objs,
         shipments=final_shipments,
     )

@@ -1,6 +1,6 @@
 """Exact times of a fixed visit order: windows, breaks, shifts, loads — and why an order fails.
 
-:func:`time_route` answers, for one bike and one order of visits, the earliest feasible times
+:class:`RouteTimer` answers, for one bike and one order of visits, the earliest feasible times
 with the courier's breaks placed exactly (a break is taken between visits: while riding a leg
 or while waiting for a window, never during a service), then leaves the depot as late as that
 allows, so no working time is spent waiting at the start. When the order is infeasible it says
@@ -18,11 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from planner.problem import LOAD_DIMENSIONS, FrozenRoute, Problem, StopKind, Vehicle
-
-
-def clock(t_s: int) -> str:
-    """Seconds since midnight as ``HH:MM``."""
-    return f"{t_s // 3600:02d}:{t_s % 3600 // 60:02d}"
+from planner.validate import _amount, clock
 
 
 @dataclass(frozen=True)
@@ -78,7 +74,7 @@ def frozen_prefix_end(problem: Problem, vi: int, fr: FrozenRoute) -> tuple[int, 
 
 
 class RouteTimer:
-    """Times visit orders for one bike of a problem (see :func:`time_route`)."""
+    """Times visit orders for one bike of a problem (see the module docstring)."""
 
     def __init__(self, problem: Problem, vi: int, *, ignore_breaks: bool = False) -> None:
         self.p = problem
@@ -88,7 +84,6 @@ class RouteTimer:
         self.breaks = sorted(breaks, key=lambda b: b.window.start_s)
         fr = next((f for f in problem.frozen if f.vehicle_id == self.v.id), None)
         self.frozen: tuple[str, ...] = fr.stop_ids if fr else ()
-        self.position = fr.position_place if fr else None
         self.relaxed = relaxed_ids(problem)
 
     def earliest(self, seq: Sequence[str | None], depart_s: int) -> Timed | Failure:
@@ -186,8 +181,14 @@ class RouteTimer:
         route_visits = tuple(x for x in visits[j][:-1])
         return Timed(route_visits, depart_s, t_end, states[j][1])
 
-    def time(self, seq: Sequence[str | None]) -> Timed | Failure:
-        """Feasible times for ``seq`` with the least working time, or why there are none."""
+    def time(
+        self, seq: Sequence[str | None], *, least_working_time: bool = True
+    ) -> Timed | Failure:
+        """Feasible times for ``seq`` with the least working time, or why there are none.
+
+        With ``least_working_time=False`` the bike leaves at its earliest (enough to decide
+        feasibility, unless a maximum duration makes the departure matter).
+        """
         v, p = self.v, self.p
         first = v.shift.start_s
         if not self.frozen and p.now_s is not None:
@@ -203,7 +204,7 @@ class RouteTimer:
                 f"{clock(v.shift.end_s)}",
                 timed.end_s - v.shift.end_s,
             )
-        if not self.frozen:
+        if not self.frozen and (least_working_time or v.max_duration_s is not None):
             # Leave as late as keeps the same return: no waiting at the start.
             lo, hi = first, timed.end_s
             while lo < hi:
@@ -292,33 +293,3 @@ def check_static(problem: Problem, vi: int, seq: Sequence[str | None]) -> Failur
                 total - v.max_distance_m,
             )
     return None
-
-
-def _amount(dim: str, value: int) -> str:
-    if dim == "weight_g":
-        return f"{value / 1000:g} kg"
-    if dim == "volume_ml":
-        return f"{value / 1000:g} l"
-    return f"{value} parcels"
-
-
-def time_route(problem: Problem, vi: int, seq: Sequence[str | None]) -> Timed | Failure:
-    """Exact times of visit order ``seq`` on bike ``vi``, or the first rule it breaks.
-
-    Parameters
-    ----------
-    problem : Problem
-    vi : int
-        Position of the bike in ``problem.vehicles``.
-    seq : sequence of str or None
-        Stop ids in visiting order, ``None`` for a reload at the depot; frozen stops first.
-
-    Returns
-    -------
-    Timed or Failure
-        Service starts, departure, return and break starts (seconds), or why it cannot be done.
-    """
-    static = check_static(problem, vi, seq)
-    if static is not None:
-        return static
-    return RouteTimer(problem, vi).time(seq)

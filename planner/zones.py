@@ -94,12 +94,12 @@ def split_day(problem: Problem, k: int) -> list[tuple[Problem, list[int]]]:
     frozen_of = {fr.vehicle_id: fr.stop_ids for fr in p.frozen}
     free: list[int] = []
     for vi, v in enumerate(p.vehicles):
-        ids = frozen_of.get(v.id)
-        if ids:
-            part = max(range(k), key=lambda q: sum(1 for s in ids if s in stops_of[q]))
+        done = frozen_of.get(v.id, ())
+        if done:
+            part = max(range(k), key=lambda q: sum(1 for s in done if s in stops_of[q]))
             vehicles_of[part].append(vi)
             # Every frozen stop (and its partner) rides with its bike's part.
-            moved = set(ids) | {partner[s] for s in ids if s in partner}
+            moved = set(done) | {partner[s] for s in done if s in partner}
             for q in range(k):
                 stops_of[q] -= moved
             stops_of[part] |= moved
@@ -115,7 +115,7 @@ def split_day(problem: Problem, k: int) -> list[tuple[Problem, list[int]]]:
         vehicles_of[part].append(vi)
     out = []
     for part in range(k):
-        ids = stops_of[part]
+        ids: set[str] = stops_of[part]
         vids = {p.vehicles[vi].id for vi in vehicles_of[part]}
         sub = replace(
             p,

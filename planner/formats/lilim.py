@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from planner.formats.common import SCALE, FormatError, euclidean_matrices
+from planner.matrix import Matrix
 from planner.problem import (
     Capacity,
     Load,
@@ -73,8 +74,8 @@ def read_lilim(path: str | Path) -> Problem:
         for k in range(fleet)
     )
     return Problem(
-        duration_s=duration,
-        distance_m=distance,
+        duration_s=Matrix(duration),
+        distance_m=Matrix(distance),
         stops=tuple(stops),
         vehicles=vehicles,
         pairs=tuple(pairs),

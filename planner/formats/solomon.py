@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from planner.formats.common import SCALE, FormatError, euclidean_matrices
+from planner.matrix import Matrix
 from planner.problem import Capacity, Load, Objective, Problem, Stop, TimeWindow, Vehicle
 
 
@@ -62,8 +63,8 @@ def read_solomon(path: str | Path) -> Problem:
         for k in range(fleet)
     )
     return Problem(
-        duration_s=duration,
-        distance_m=distance,
+        duration_s=Matrix(duration),
+        distance_m=Matrix(distance),
         stops=stops,
         vehicles=vehicles,
         objective=Objective.DISTANCE,
