@@ -28,12 +28,12 @@ def test_frozen_visit_whose_window_has_passed_is_kept() -> None:
 def test_frozen_pickup_keeps_its_partner_on_the_bike_even_if_late() -> None:
     """Goods picked up at the shop stay aboard: the customer is served by the same bike, late.
 
-    The customer's window (08:00–08:30) has passed at 11:00: alone, validation would rule it
-    out; as the partner of a frozen pickup it is kept, on b2, after the pickup.
+    The customer's window (07:00–07:30) closed before any shift started: alone, validation
+    rules it out; as the partner of a frozen pickup it is kept, on b2, after the pickup.
     """
     stops = [
         Stop("shop", 1, kind=StopKind.PICKUP, load=Load(parcels=1)),
-        Stop("home", 3, load=Load(parcels=1), windows=(TimeWindow(8 * H, 8 * H + 1800),)),
+        Stop("home", 3, load=Load(parcels=1), windows=(TimeWindow(7 * H, 7 * H + 1800),)),
         Stop("other", 2),
     ]
     p = line_problem(
