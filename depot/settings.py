@@ -41,6 +41,11 @@ class Settings(BaseSettings):
         "Europe/Copenhagen", description="The depot's time zone: delivery dates and windows."
     )
     max_body_bytes: int = Field(1_048_576, gt=0, description="Largest API request body.")
+    public_url: str = Field(
+        "http://localhost:8000",
+        description="Where customers reach Bakfiets: tracking links printed as QR codes on the "
+        "pickup slips are PUBLIC_URL/track/TOKEN.",
+    )
     geocoder: Literal["offline", "nominatim"] = "offline"
     nominatim_user_agent: str = "bakfiets"
     # Webshop webhooks (depot.webshop): shared secrets, and which shop a line item comes from.
@@ -82,6 +87,11 @@ class Settings(BaseSettings):
                 raise ValueError("BAKFIETS_DATABASE_URL: production needs PostgreSQL, not SQLite")
             if not self.broker_url:
                 raise ValueError("BAKFIETS_BROKER_URL: production needs a Redis broker")
+            if not self.public_url.startswith("https://"):
+                raise ValueError(
+                    "BAKFIETS_PUBLIC_URL: production needs the https:// address customers reach "
+                    "(it is printed on every label)"
+                )
         return self
 
     @property
