@@ -4,9 +4,11 @@ Importing this package registers every table on :data:`Base.metadata`.
 """
 
 from models.base import Base, utcnow
+from models.courier import CourierBreak, CourierShift
 from models.customer import Customer, CustomerAddress
-from models.depot import Bike, Depot, ServiceZone
+from models.depot import Bike, Depot, DepotOpeningHours, ServiceZone
 from models.enums import (
+    BikeAssist,
     Handover,
     IdempotencyState,
     OrderSource,
@@ -14,11 +16,14 @@ from models.enums import (
     ParcelStatus,
     PickupPurpose,
     PickupStatus,
+    PlanKind,
+    PlanStatus,
     Role,
 )
 from models.idempotency import IdempotencyRecord
 from models.order import Order, OrderLine, OrderWindow
 from models.parcel import Parcel, ParcelEvent, Pickup
+from models.plan import Plan, PlanRound, PlanUnassigned, RoundStop
 from models.shop import Shop, ShopPickupWindow
 from models.user import ApiToken, User
 
@@ -26,9 +31,13 @@ __all__ = [
     "ApiToken",
     "Base",
     "Bike",
+    "BikeAssist",
+    "CourierBreak",
+    "CourierShift",
     "Customer",
     "CustomerAddress",
     "Depot",
+    "DepotOpeningHours",
     "Handover",
     "IdempotencyRecord",
     "IdempotencyState",
@@ -43,7 +52,13 @@ __all__ = [
     "Pickup",
     "PickupPurpose",
     "PickupStatus",
+    "Plan",
+    "PlanKind",
+    "PlanRound",
+    "PlanStatus",
+    "PlanUnassigned",
     "Role",
+    "RoundStop",
     "ServiceZone",
     "Shop",
     "ShopPickupWindow",

@@ -75,6 +75,32 @@ class Role(StrEnum):
     INTEGRATION = "integration"
 
 
+class BikeAssist(StrEnum):
+    """How a cargo bike is powered."""
+
+    PEDAL = "pedal"
+    E_ASSIST = "e_assist"
+
+
+class PlanKind(StrEnum):
+    """What a plan covers: shop pickups to the depot, deliveries from it, or both (with
+    same-day pickup-and-delivery pairs)."""
+
+    COMBINED = "combined"
+    PICKUPS = "pickups"
+    DELIVERIES = "deliveries"
+
+
+class PlanStatus(StrEnum):
+    """Where a planning run is: waiting for a worker, running, or finished one way or another."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
 class IdempotencyState(StrEnum):
     """An idempotency record is claimed (in flight) until its answer is stored (done)."""
 

@@ -18,14 +18,25 @@ target_metadata = Base.metadata
 
 
 def _run(connection: Connection) -> None:
+    # Batch mode copies and drops a table to alter it; with rows referring to it, SQLite's
+    # foreign-key check would refuse the drop (Alembic's batch docs), so it is off for the
+    # migration. Only on a connection of our own: a caller's open transaction is left alone.
+    sqlite = connection.dialect.name == "sqlite"
+    pragma = sqlite and not connection.in_transaction()
+    if pragma:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=sqlite,
         compare_type=True,
     )
     with context.begin_transaction():
         context.run_migrations()
+    if pragma:
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
 
 
 def run_migrations_online() -> None:
