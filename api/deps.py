@@ -7,36 +7,52 @@ built once by :func:`api.main.create_app` and kept on ``app.state``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from depot.locate import Locator
 from depot.settings import Settings
-from depot.users import Caller, authenticate
+from depot.users import Caller, CallerCache, authenticate, hash_token
 from models import Role
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `bakfiets users create`.")
 
 
-def get_settings(request: Request) -> Settings:
+# The cheap dependencies are ``async def``: FastAPI runs a plain ``def`` dependency in the
+# thread pool, and the hand-over to a thread cost more than the work itself (intake load run).
+
+
+async def get_settings(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """A session for this request; closed (and anything uncommitted rolled back) after it."""
-    with request.app.state.sessionmaker() as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """A session for this request; closed (and anything uncommitted rolled back) after it.
+
+    Opening a session does not touch the database (a connection is taken at its first
+    statement, in the route's thread). Closing one with a transaction still open rolls it back,
+    which is done in the thread pool; a session whose work was committed closes at once.
+    """
+    session = request.app.state.sessionmaker()
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
-def get_locator(request: Request) -> Locator:
+async def get_locator(request: Request) -> Locator:
     """The geocoder and service area built at start-up."""
     locator: Locator = request.app.state.locator
     return locator
@@ -47,7 +63,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
 LocatorDep = Annotated[Locator, Depends(get_locator)]
 
 
-def get_today(settings: SettingsDep) -> date:
+async def get_today(settings: SettingsDep) -> date:
     """Today's date at the depot (its time zone), against which delivery dates are checked."""
     return datetime.now(ZoneInfo(settings.timezone)).date()
 
@@ -55,11 +71,20 @@ def get_today(settings: SettingsDep) -> date:
 TodayDep = Annotated[date, Depends(get_today)]
 
 
-def get_caller(
-    session: SessionDep,
+def _look_up_caller(request: Request, token: str) -> Caller | None:
+    with request.app.state.sessionmaker() as session:
+        return authenticate(session=session, token=token, cache=request.app.state.caller_cache)
+
+
+async def get_caller(
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
-    """The caller behind the bearer token; 401 when there is none or it is not valid."""
+    """The caller behind the bearer token; 401 when there is none or it is not valid.
+
+    A token looked up in the last few seconds (``BAKFIETS_TOKEN_CACHE_S``) is answered from
+    memory; otherwise it is read from the database, in the thread pool.
+    """
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None:
         raise HTTPException(
@@ -67,7 +92,11 @@ def get_caller(
             {"field": "Authorization", "reason": "send 'Authorization: Bearer <token>'"},
             headers=challenge,
         )
-    caller = authenticate(session=session, token=credentials.credentials)
+    token = credentials.credentials
+    cache: CallerCache | None = request.app.state.caller_cache
+    caller = cache.get(hash_token(token)) if cache is not None else None
+    if caller is None:
+        caller = await run_in_threadpool(_look_up_caller, request, token)
     if caller is None:
         raise HTTPException(
             401,
@@ -80,11 +109,11 @@ def get_caller(
 CurrentUser = Annotated[Caller, Depends(get_caller)]
 
 
-def require(*roles: Role) -> Callable[[Caller], Caller]:
+def require(*roles: Role) -> Callable[[Caller], Coroutine[Any, Any, Caller]]:
     """A dependency refusing (403) callers whose role is not one of ``roles``."""
     allowed = ", ".join(role.value for role in roles)
 
-    def check(caller: CurrentUser) -> Caller:
+    async def check(caller: CurrentUser) -> Caller:
         if caller.role not in roles:
             raise HTTPException(
                 403,

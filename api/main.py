@@ -11,12 +11,14 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.errors import BodySizeLimit, install_error_handlers
 from api.routes import attention, order_import, orders, pickups, shops, tracking, webhooks
 from depot.locate import Locator, build_locator
 from depot.settings import Settings
+from depot.users import CallerCache
 from maps.profiles import get_profile
 from models.session import make_engine, make_sessionmaker
 
@@ -45,6 +47,18 @@ def locator_from_settings(settings: Settings) -> Locator:
         cache_dir=settings.cache_dir,
         snap_limit_m=settings.snap_limit_m,
     )
+
+
+def engine_from_settings(settings: Settings) -> Engine:
+    """The API's engine on ``settings.database_url``.
+
+    PostgreSQL gets a fixed pool of ``settings.database_pool_size`` connections: a connection
+    opened and closed per request (the pool's overflow) cost the server more than the request.
+    """
+    url = settings.database_url
+    if url.startswith("postgresql"):
+        return make_engine(url, pool_size=settings.database_pool_size, max_overflow=0)
+    return make_engine(url)
 
 
 def create_app(
@@ -76,10 +90,11 @@ def create_app(
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
-    app.state.sessionmaker = session_factory or make_sessionmaker(
-        make_engine(settings.database_url)
-    )
+    app.state.sessionmaker = session_factory or make_sessionmaker(engine_from_settings(settings))
     app.state.locator = locator if locator is not None else locator_from_settings(settings)
+    app.state.caller_cache = (
+        CallerCache(settings.token_cache_s) if settings.token_cache_s > 0 else None
+    )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     for module in (shops, order_import, orders, pickups, tracking, attention, webhooks):

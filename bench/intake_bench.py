@@ -43,6 +43,7 @@ import httpx
 import psycopg
 from sqlalchemy import func, select
 
+from bench.raw_http import Answer, Connection, ConnectionLostError
 from depot.contracts import ShopIn
 from depot.locate import build_locator
 from depot.shops import register_shop
@@ -143,15 +144,15 @@ def _shopify_body(order: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _send(
-    client: httpx.AsyncClient, request: tuple[str, bytes, dict[str, str]], tally: Tally
-) -> httpx.Response | None:
+    connection: Connection, request: tuple[str, bytes, dict[str, str]], tally: Tally
+) -> Answer | None:
     url, content, headers = request
     started = time.perf_counter()
     transport_errors = 0
     for _ in range(200):
         try:
-            answer = await client.post(url, content=content, headers=headers)
-        except httpx.TransportError as exc:
+            answer = await connection.post(url, content, headers)
+        except ConnectionLostError as exc:
             # A kept-alive connection closed by the server as it was reused: send again, as a
             # webshop does (the repeat is answered from the first answer if that one arrived).
             transport_errors += 1
@@ -166,12 +167,12 @@ async def _send(
         await asyncio.sleep(RETRY_409_S)
     tally.latencies_s.append(time.perf_counter() - started)
     tally.statuses[answer.status_code] += 1
-    tally.replayed += answer.headers.get("Idempotent-Replayed") == "true"
+    tally.replayed += answer.headers.get("idempotent-replayed") == "true"
     return answer
 
 
 async def _client_loop(
-    client: httpx.AsyncClient,
+    connections: tuple[Connection, Connection],
     *,
     next_number: Any,
     deadline: float,
@@ -185,11 +186,11 @@ async def _client_loop(
         tally.sent.append(external_id)
         if together:
             first, second = await asyncio.gather(
-                _send(client, request, tally), _send(client, request, tally)
+                _send(connections[0], request, tally), _send(connections[1], request, tally)
             )
         else:
-            first = await _send(client, request, tally)
-            second = await _send(client, request, tally)
+            first = await _send(connections[0], request, tally)
+            second = await _send(connections[1], request, tally)
         if first is None or second is None:
             continue
         if 400 <= first.status_code < 500:
@@ -201,7 +202,7 @@ async def _client_loop(
 
 
 async def _load(
-    base_url: str,
+    port: int,
     *,
     seconds: float,
     concurrency: int,
@@ -209,27 +210,31 @@ async def _load(
     together: bool,
     tally: Tally,
 ) -> float:
-    limits = httpx.Limits(
-        max_connections=concurrency * 2, max_keepalive_connections=concurrency * 2
-    )
     counter = iter(range(10**9))
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60.0) as client:
-        started = time.perf_counter()
-        deadline = started + seconds
+    pairs = [
+        (Connection("127.0.0.1", port), Connection("127.0.0.1", port)) for _ in range(concurrency)
+    ]
+    started = time.perf_counter()
+    deadline = started + seconds
+    try:
         await asyncio.gather(
             *(
                 _client_loop(
-                    client,
+                    pair,
                     next_number=counter,
                     deadline=deadline,
                     make_request=make_request,
                     together=together,
                     tally=tally,
                 )
-                for _ in range(concurrency)
+                for pair in pairs
             )
         )
         return time.perf_counter() - started
+    finally:
+        for pair in pairs:
+            for connection in pair:
+                await connection.close()
 
 
 def _wait_ready(base_url: str, server: subprocess.Popen[bytes], timeout_s: float = 120) -> None:
@@ -244,6 +249,36 @@ def _wait_ready(base_url: str, server: subprocess.Popen[bytes], timeout_s: float
             pass
         time.sleep(0.5)
     raise SystemExit(f"uvicorn did not answer within {timeout_s:.0f} s")
+
+
+def _process_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far; 0 if it is gone (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _server_pids(server_pid: int, pg_admin_dsn: str, database: str) -> dict[str, list[int]]:
+    """The uvicorn processes (the parent and its workers) and the PostgreSQL backends serving
+    ``database``, to count their CPU time."""
+    workers = [server_pid]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == server_pid:
+            workers.append(int(stat.parent.name))
+    with psycopg.connect(pg_admin_dsn + " dbname=postgres", autocommit=True) as conn:
+        backends = [
+            int(row[0])
+            for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", (database,)
+            )
+        ]
+    return {"uvicorn": workers, "postgres": backends}
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -339,9 +374,12 @@ def main(argv: list[str] | None = None) -> None:
             return order["external_id"], ("/api/v1/webhooks/shopify", raw, headers)
 
         tally = Tally()
+        pids = _server_pids(server.pid, args.pg, name)
+        cpu_before = {pid: _process_cpu_s(pid) for group in pids.values() for pid in group}
+        client_cpu_s = time.process_time()
         elapsed_s = asyncio.run(
             _load(
-                base_url,
+                args.port,
                 seconds=args.seconds,
                 concurrency=args.concurrency,
                 make_request=make_request,
@@ -349,6 +387,14 @@ def main(argv: list[str] | None = None) -> None:
                 tally=tally,
             )
         )
+        client_cpu_s = time.process_time() - client_cpu_s
+        # Backends opened during the run count from zero; every one is read again now.
+        pids = _server_pids(server.pid, args.pg, name)
+        cpu_s = {
+            group: sum(_process_cpu_s(pid) - cpu_before.get(pid, 0.0) for pid in group_pids)
+            for group, group_pids in pids.items()
+        }
+        cpu_s["client"] = client_cpu_s
 
         with make_sessionmaker(engine)() as session:
             stored_ids = set(session.scalars(select(Order.external_id)))
@@ -396,6 +442,12 @@ def main(argv: list[str] | None = None) -> None:
         f"resent after a dropped connection {tally.transport_retries}"
     )
     print(f"  copies whose answers differ   {tally.answers_differ}")
+    stored = max(1, len(stored_ids & sent))
+    print(
+        "  CPU per stored order          "
+        + ", ".join(f"{group} {1000 * used / stored:.1f} ms" for group, used in cpu_s.items())
+        + f" (busy cores: {sum(cpu_s.values()) / elapsed_s:.2f})"
+    )
     print(f"  orders needing attention      {attention}")
     print(f"  refused (4xx, with the field) {len(tally.refused)}")
     print(f"  lost                          {lost}")

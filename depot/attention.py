@@ -14,14 +14,9 @@ from sqlalchemy.orm import Session
 
 from depot.contracts import CorrectionIn
 from depot.errors import ConflictError, InvalidInputError
-from depot.intake import (
-    address_row,
-    check_delivery_date,
-    locate_address,
-    no_pickup_window_reason,
-    pickup_window_s,
-)
+from depot.intake import address_row, check_delivery_date, locate_address
 from depot.locate import Locator
+from depot.order_rows import no_pickup_window_reason, pickup_window_s
 from depot.orders import get_order, list_orders, order_view
 from depot.users import Caller
 from models import Handover, Order, OrderStatus

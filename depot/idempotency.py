@@ -1,12 +1,13 @@
 """Idempotent intake: a repeated request gets the first answer, never a second order.
 
 A request names one or more keys (an order's ``(source, external_id)``, a client's
-``Idempotency-Key``). Before any work, each key is *claimed* in its own committed transaction,
-so a concurrent repeat sees it at once. The work and the stored answer are then committed
-together; a repeat afterwards gets that answer (same status code, same body). Following
-draft-ietf-httpapi-idempotency-key-header: the same key with a different body is refused (422),
-and a repeat while the first is still running is refused (409). A claim whose request died
-(still in flight after :data:`STALE_IN_FLIGHT_S`) is taken over.
+``Idempotency-Key``). Before any work, each key is *claimed* (one ``INSERT ... ON CONFLICT DO
+NOTHING``) in its own committed transaction, so a concurrent repeat sees it at once. The work
+and the stored answer are then committed together; a repeat afterwards gets that answer (same
+status code, same body). Following draft-ietf-httpapi-idempotency-key-header: the same key
+with a different body is refused (422), and a repeat while the first is still running is
+refused (409). A claim whose request died (still in flight after :data:`STALE_IN_FLIGHT_S`) is
+taken over.
 """
 
 from __future__ import annotations
@@ -15,15 +16,17 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, and_, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from depot.errors import ConflictError, InvalidInputError
 from models import IdempotencyRecord, IdempotencyState, utcnow
 from models.idempotency import RETENTION_DAYS
+
+_RECORDS = cast(Table, IdempotencyRecord.__table__)
 
 #: A claim still in flight after this long belongs to a request that died; it is taken over.
 STALE_IN_FLIGHT_S = 120
@@ -52,12 +55,24 @@ def fingerprint(payload: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+#: ``INSERT ... ON CONFLICT (scope, key) DO NOTHING RETURNING`` per database: claims the keys
+#: nobody holds and names them. Built once, so its compiled form is cached.
+_CLAIM = {
+    name: dialect.insert(_RECORDS)
+    .on_conflict_do_nothing(index_elements=["scope", "key"])
+    .returning(_RECORDS.c.id, _RECORDS.c.scope, _RECORDS.c.key)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
 def claim(
     session: Session, claims: list[Claim], request_fingerprint: str, *, now: datetime | None = None
 ) -> Replay | list[int]:
     """Claim every key, or find the first answer.
 
-    Commits the claims (or rolls back) before returning.
+    One ``INSERT ... ON CONFLICT DO NOTHING`` claims the keys nobody holds; only a key someone
+    holds is read (to replay its answer, or refuse). Commits the claims (or rolls back) before
+    returning.
 
     Parameters
     ----------
@@ -81,93 +96,110 @@ def claim(
     ConflictError
         The first request with a key is still in flight.
     """
+    table = _RECORDS
     for _attempt in range(3):
         now = now or utcnow()
-        wanted = or_(
-            *(
-                and_(IdempotencyRecord.scope == c.scope, IdempotencyRecord.key == c.key)
+        conn = session.connection()
+        inserted = conn.execute(
+            _CLAIM[conn.dialect.name],
+            [
+                {
+                    "scope": c.scope,
+                    "key": c.key,
+                    "fingerprint": request_fingerprint,
+                    "state": IdempotencyState.IN_FLIGHT,
+                    "created_at": now,
+                }
                 for c in claims
-            )
-        )
-        existing = {
-            (r.scope, r.key): r for r in session.scalars(select(IdempotencyRecord).where(wanted))
-        }
-        for c in claims:
-            record = existing.get((c.scope, c.key))
-            if record is not None and record.fingerprint != request_fingerprint:
-                session.rollback()
-                raise InvalidInputError(
-                    c.field,
-                    f"'{c.key}' was already used for a different request "
-                    f"(first received {record.created_at:%Y-%m-%d %H:%M:%S} UTC); "
-                    "send the same body to get the first answer, or use a new key",
-                )
-        for record in existing.values():
-            if record.state is IdempotencyState.DONE:
-                replay = Replay(int(record.status_code or 200), record.response_body)
-                session.rollback()
-                return replay
-        ids: list[int] = []
-        for c in claims:
-            record = existing.get((c.scope, c.key))
-            if record is None:
-                continue
-            if now - record.created_at < timedelta(seconds=STALE_IN_FLIGHT_S):
-                session.rollback()
-                raise ConflictError(
-                    c.field,
-                    f"the first request with '{c.key}' is still being processed; "
-                    "retry in a few seconds to get its answer",
-                )
-            taken = session.execute(
-                update(IdempotencyRecord)
-                .where(
-                    IdempotencyRecord.id == record.id,
-                    IdempotencyRecord.created_at == record.created_at,
-                    IdempotencyRecord.state == IdempotencyState.IN_FLIGHT,
-                )
-                .values(created_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            if taken.rowcount != 1:  # type: ignore[attr-defined]
-                session.rollback()
-                raise ConflictError(c.field, f"another request with '{c.key}' is being processed")
-            ids.append(record.id)
-        fresh = [
-            IdempotencyRecord(
-                scope=c.scope,
-                key=c.key,
-                fingerprint=request_fingerprint,
-                state=IdempotencyState.IN_FLIGHT,
-                created_at=now,
-            )
-            for c in claims
-            if (c.scope, c.key) not in existing
-        ]
-        session.add_all(fresh)
-        try:
+            ],
+        ).all()
+        ids = {(row.scope, row.key): row.id for row in inserted}
+        held = [c for c in claims if (c.scope, c.key) not in ids]
+        if not held:
             session.commit()
-        except IntegrityError:
-            # A concurrent request claimed a key between our read and our insert: look again.
+            return list(ids.values())
+        existing = {
+            (r.scope, r.key): r
+            for r in conn.execute(
+                select(table).where(
+                    or_(*(and_(table.c.scope == c.scope, table.c.key == c.key) for c in held))
+                )
+            )
+        }
+        if len(existing) < len(held):
+            # A holder released its claim between our insert and our read: claim again.
             session.rollback()
             now = None
             continue
-        return ids + [record.id for record in fresh]
+        outcome = _settle_held(session, held, existing, request_fingerprint, now)
+        if isinstance(outcome, Replay):
+            session.rollback()
+            return outcome
+        session.commit()
+        return list(ids.values()) + outcome
     raise ConflictError("", "the same request is arriving concurrently; retry in a few seconds")
+
+
+def _settle_held(
+    session: Session,
+    held: list[Claim],
+    existing: dict[tuple[str, str], Any],
+    request_fingerprint: str,
+    now: datetime,
+) -> Replay | list[int]:
+    """For keys someone else claimed: refuse another body (422), replay a finished answer,
+    refuse while in flight (409), or take over a claim whose request died; rolls back on refusal.
+    """
+    for c in held:
+        record = existing[(c.scope, c.key)]
+        if record.fingerprint != request_fingerprint:
+            session.rollback()
+            raise InvalidInputError(
+                c.field,
+                f"'{c.key}' was already used for a different request "
+                f"(first received {record.created_at:%Y-%m-%d %H:%M:%S} UTC); "
+                "send the same body to get the first answer, or use a new key",
+            )
+    for record in existing.values():
+        if record.state is IdempotencyState.DONE:
+            return Replay(int(record.status_code or 200), record.response_body)
+    taken: list[int] = []
+    for c in held:
+        record = existing[(c.scope, c.key)]
+        if now - record.created_at < timedelta(seconds=STALE_IN_FLIGHT_S):
+            session.rollback()
+            raise ConflictError(
+                c.field,
+                f"the first request with '{c.key}' is still being processed; "
+                "retry in a few seconds to get its answer",
+            )
+        result = session.connection().execute(
+            update(_RECORDS)
+            .where(
+                _RECORDS.c.id == record.id,
+                _RECORDS.c.created_at == record.created_at,
+                _RECORDS.c.state == IdempotencyState.IN_FLIGHT,
+            )
+            .values(created_at=now)
+        )
+        if result.rowcount != 1:
+            session.rollback()
+            raise ConflictError(c.field, f"another request with '{c.key}' is being processed")
+        taken.append(record.id)
+    return taken
 
 
 def complete(session: Session, record_ids: list[int], status_code: int, body: Any) -> None:
     """Store the answer on the claimed records, in the caller's transaction (not committed)."""
-    session.execute(
-        update(IdempotencyRecord)
-        .where(IdempotencyRecord.id.in_(record_ids))
+    session.connection().execute(
+        update(_RECORDS)
+        .where(_RECORDS.c.id.in_(record_ids))
         .values(
             state=IdempotencyState.DONE,
             status_code=status_code,
             response_body=body,
             completed_at=utcnow(),
         )
-        .execution_options(synchronize_session=False)
     )
 
 

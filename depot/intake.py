@@ -10,50 +10,44 @@ the reason stated, for a depot worker to correct (:mod:`depot.attention`).
 
 from __future__ import annotations
 
-import calendar
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from depot import idempotency
 from depot.contracts import (
     MAX_DAYS_AHEAD,
     AddressIn,
-    CustomerIn,
     OrderIn,
-    ParcelIn,
     PickupIn,
     format_clock,
     parse_clock,
 )
-from depot.errors import ConflictError, InvalidInputError
+from depot.errors import InvalidInputError
 from depot.locate import Location, Locator
-from depot.orders import order_view, parcel_view, pickup_view
-from depot.shops import shop_for_line
-from depot.tracking import change_status, first_event, new_label_code, new_tracking_token
+from depot.order_rows import write_order, write_parcels
+from depot.orders import handover_dict
+from depot.shops import ShopRef, shop_for_booking, shops_for_lines
 from depot.users import Caller
 from models import (
     Customer,
     CustomerAddress,
     Handover,
-    Order,
-    OrderLine,
     OrderSource,
-    OrderStatus,
-    OrderWindow,
-    Parcel,
     ParcelStatus,
     Pickup,
     PickupPurpose,
     PickupStatus,
-    Shop,
+    utcnow,
 )
 
 CREATED = 201
+_PICKUPS = cast(Table, Pickup.__table__)
+_INSERT_PICKUP = insert(_PICKUPS).returning(_PICKUPS.c.id)
 
 
 @dataclass(frozen=True)
@@ -114,45 +108,7 @@ def address_row(customer: Customer, address: AddressIn, location: Location) -> C
     return row
 
 
-def pickup_window_s(shop: Shop, day: date) -> tuple[int, int] | None:
-    """The shop's first pickup window on ``day``'s weekday (seconds), or ``None`` if it has none.
-
-    Parcels are collected at the first chance so they reach the depot in time to be consolidated.
-    """
-    windows = [w for w in shop.pickup_windows if w.weekday == day.weekday()]
-    if not windows:
-        return None
-    first = min(windows, key=lambda w: (w.start_s, w.end_s))
-    return first.start_s, first.end_s
-
-
-def no_pickup_window_reason(shop: Shop, day: date) -> str:
-    """Why a pickup line cannot be collected on ``day``: the shop has no window that weekday."""
-    weekday = calendar.day_name[day.weekday()]
-    return (
-        f"shop {shop.ref} has no pickup window on {weekday}s ({day.isoformat()}); "
-        "move the delivery date or mark its line as drop-off"
-    )
-
-
-def _new_parcels(spec: list[ParcelIn], *, shop: Shop, caller: Caller, reason: str) -> list[Parcel]:
-    parcels = []
-    for item in spec:
-        for _ in range(item.count):
-            parcel = Parcel(
-                shop=shop,
-                weight_g=item.weight_g,
-                volume_ml=item.volume_ml,
-                label_code=new_label_code(),
-                tracking_token=new_tracking_token(),
-                status=ParcelStatus.BOOKED,
-            )
-            first_event(parcel, actor=caller.actor, reason=reason)
-            parcels.append(parcel)
-    return parcels
-
-
-def _write_order(
+def _write(
     session: Session,
     order: OrderIn,
     *,
@@ -161,80 +117,28 @@ def _write_order(
     locator: Locator,
     today: date,
     ready_s: dict[int, tuple[int, int]] | None = None,
+    pickup_booked: str | None = None,
     field_prefix: str = "",
-) -> Order:
-    """Add an order's rows to the session and flush; raises before writing on bad input."""
+) -> dict[str, Any]:
+    """Check an order, locate it and write its rows (not committed); its receipt.
+
+    Raises before writing anything on bad input.
+    """
     check_delivery_date(order.delivery_date, today=today, field=f"{field_prefix}delivery_date")
-    shops: list[Shop] = []
-    for number, line in enumerate(order.lines):
-        shop = shop_for_line(session, line.shop, caller, f"{field_prefix}lines[{number}].shop")
-        if shop in shops:
-            first = shops.index(shop)
-            raise InvalidInputError(
-                f"{field_prefix}lines[{number}].shop",
-                f"shop '{shop.ref}' already has a line (lines[{first}]); "
-                "put all its parcels in one line",
-            )
-        shops.append(shop)
+    shops = shops_for_lines(session, [line.shop for line in order.lines], caller, field_prefix)
     location = locate_address(locator, order.address)
-    problems = [location.problem] if location.problem else []
-    customer = _customer(order.customer)
-    address = address_row(customer, order.address, location)
-    row = Order(
+    return write_order(
+        session.connection(),
+        order,
         source=source,
-        external_id=order.external_id,
-        customer=customer,
-        address=address,
-        delivery_date=order.delivery_date,
-        status=OrderStatus.CONFIRMED,
-        created_by_user_id=caller.user_id,
+        caller=caller,
+        shops=shops,
+        location=location,
+        now=utcnow(),
+        ready_s=ready_s,
+        pickup_booked=pickup_booked,
+        field_prefix=field_prefix,
     )
-    row.windows = [OrderWindow(start_s=w.start_s, end_s=w.end_s) for w in order.windows]
-    reason = f"order {order.external_id} from {source.value}"
-    for line, shop in zip(order.lines, shops, strict=True):
-        line_row = OrderLine(shop=shop, handover=line.handover)
-        parcels = _new_parcels(line.parcels, shop=shop, caller=caller, reason=reason)
-        if line.handover is Handover.PICKUP:
-            window = (ready_s or {}).get(shop.id) or pickup_window_s(shop, order.delivery_date)
-            if window is None:
-                problems.append(no_pickup_window_reason(shop, order.delivery_date))
-            pickup = Pickup(
-                shop=shop,
-                order=row,
-                pickup_date=order.delivery_date,
-                ready_from_s=window[0] if window else None,
-                ready_until_s=window[1] if window else None,
-                parcel_count=len(parcels),
-                purpose=PickupPurpose.DELIVERY,
-                status=PickupStatus.BOOKED,
-                created_by_user_id=caller.user_id,
-            )
-            line_row.pickup = pickup
-            for parcel in parcels:
-                parcel.pickup = pickup
-        for parcel in parcels:
-            parcel.order = row
-            parcel.order_line = line_row
-        row.lines.append(line_row)
-        session.add_all(parcels)
-    if problems:
-        row.status = OrderStatus.NEEDS_ATTENTION
-        row.attention_reason = "; ".join(problems)
-    session.add(row)
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        if "external_id" in str(exc.orig) or "uq_orders" in str(exc.orig):
-            raise ConflictError(
-                f"{field_prefix}external_id",
-                f"an order '{order.external_id}' from {source.value} already exists",
-            ) from None
-        raise
-    return row
-
-
-def _customer(customer: CustomerIn) -> Customer:
-    return Customer(name=customer.name, phone=customer.phone or None, email=customer.email)
 
 
 def _run_idempotent(
@@ -327,10 +231,7 @@ def create_order(
     payload = {"source": source.value, "order": order.model_dump(mode="json")}
 
     def work() -> dict[str, Any]:
-        row = _write_order(
-            session, order, source=source, caller=caller, locator=locator, today=today
-        )
-        return order_view(row)
+        return _write(session, order, source=source, caller=caller, locator=locator, today=today)
 
     return _run_idempotent(session, claims, payload, work)
 
@@ -373,13 +274,7 @@ def book_pickup(
     ConflictError
         A repeat while the first is in flight.
     """
-    if pickup.shop is None and caller.shop_id is None:
-        raise InvalidInputError("shop", "give the ref of the shop the parcels are collected at")
-    shop = (
-        shop_for_line(session, pickup.shop, caller, "shop")
-        if pickup.shop is not None
-        else _own_shop(session, caller)
-    )
+    shop = shop_for_booking(session, pickup.shop, caller)
     check_delivery_date(pickup.date, today=today, field="date")
     ready = (parse_clock(pickup.ready_from), parse_clock(pickup.ready_until))
     claims = key_claim(caller, idempotency_key, None, "pickups")
@@ -408,10 +303,11 @@ def book_pickup(
     if not claims:
         claims = [idempotency.Claim("pickups:unkeyed", secrets.token_hex(16), "")]
     payload = {"shop": shop.ref, "pickup": pickup.model_dump(mode="json")}
+    booked = f"pickup booked for {pickup.date} {format_clock(ready[0])}–{format_clock(ready[1])}"
 
     def work() -> dict[str, Any]:
         if order_in is not None:
-            order = _write_order(
+            order = _write(
                 session,
                 order_in,
                 source=OrderSource.SHOP,
@@ -419,50 +315,61 @@ def book_pickup(
                 locator=locator,
                 today=today,
                 ready_s={shop.id: ready},
+                pickup_booked=booked,
                 field_prefix="deliver_to.",
             )
-            line = order.lines[0]
-            assert line.pickup is not None
-            booked, parcels = line.pickup, list(line.parcels)
-        else:
-            order = None
-            parcels = _new_parcels(
-                pickup.parcels, shop=shop, caller=caller, reason="stored at the depot"
-            )
-            booked = Pickup(
-                shop=shop,
-                pickup_date=pickup.date,
-                ready_from_s=ready[0],
-                ready_until_s=ready[1],
-                parcel_count=len(parcels),
-                purpose=PickupPurpose.DEPOT_STORAGE,
-                status=PickupStatus.BOOKED,
-                created_by_user_id=caller.user_id,
-            )
-            for parcel in parcels:
-                parcel.pickup = booked
-            session.add(booked)
-            session.add_all(parcels)
-        for parcel in parcels:
-            change_status(
-                parcel,
-                ParcelStatus.AWAITING_PICKUP,
-                actor=caller.actor,
-                reason=f"pickup booked for {pickup.date} "
-                f"{format_clock(ready[0])}–{format_clock(ready[1])}",
-            )
-        session.flush()
-        return {
-            "pickup": pickup_view(booked, parcels),
-            "parcels": [parcel_view(parcel, history=False) for parcel in parcels],
-            "order": order_view(order) if order is not None else None,
-        }
+            return {"pickup": order["pickups"][0], "parcels": order["parcels"], "order": order}
+        return {**_store_at_depot(session, pickup, shop, ready, caller, booked), "order": None}
 
     return _run_idempotent(session, claims, payload, work)
 
 
-def _own_shop(session: Session, caller: Caller) -> Shop:
-    shop = session.get(Shop, caller.shop_id)
-    if shop is None:
-        raise InvalidInputError("shop", "your shop no longer exists")
-    return shop
+def _store_at_depot(
+    session: Session,
+    pickup: PickupIn,
+    shop: ShopRef,
+    ready: tuple[int, int],
+    caller: Caller,
+    booked: str,
+) -> dict[str, Any]:
+    """Write a pickup of parcels to be stored at the depot (not committed); its receipt."""
+    conn = session.connection()
+    now = utcnow()
+    pickup_id = conn.execute(
+        _INSERT_PICKUP,
+        {
+            "shop_id": shop.id,
+            "order_id": None,
+            "pickup_date": pickup.date,
+            "ready_from_s": ready[0],
+            "ready_until_s": ready[1],
+            "parcel_count": sum(p.count for p in pickup.parcels),
+            "purpose": PickupPurpose.DEPOT_STORAGE,
+            "status": PickupStatus.BOOKED,
+            "created_by_user_id": caller.user_id,
+            "created_at": now,
+        },
+    ).scalar_one()
+    parcels = write_parcels(
+        conn,
+        pickup.parcels,
+        shop=shop,
+        links={"order_id": None, "order_line_id": None, "pickup_id": pickup_id},
+        history=[
+            (ParcelStatus.BOOKED, "stored at the depot"),
+            (ParcelStatus.AWAITING_PICKUP, booked),
+        ],
+        actor=caller.actor,
+        now=now,
+    )
+    view = handover_dict(
+        pickup_id=pickup_id,
+        shop=shop.ref,
+        handover=Handover.PICKUP,
+        day=pickup.date,
+        ready_s=ready,
+        purpose=PickupPurpose.DEPOT_STORAGE,
+        status=PickupStatus.BOOKED,
+        parcel_ids=[parcel["id"] for parcel in parcels],
+    )
+    return {"pickup": view, "parcels": parcels}

@@ -6,7 +6,7 @@ shop's pickups and parcels; anything else is "not found" to them.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -16,38 +16,135 @@ from depot.contracts import format_clock
 from depot.errors import NotFoundError
 from depot.tracking import history_view
 from depot.users import Caller
-from models import Order, OrderLine, OrderStatus, Parcel, Pickup
+from models import (
+    Handover,
+    Order,
+    OrderLine,
+    OrderSource,
+    OrderStatus,
+    Parcel,
+    ParcelStatus,
+    Pickup,
+    PickupPurpose,
+    PickupStatus,
+)
 
 MAX_PAGE_SIZE = 200
 
 
-def pickup_view(pickup: Pickup, parcels: list[Parcel]) -> dict[str, Any]:
-    """A booked pickup with the ids of the parcels it collects."""
-    start_s, end_s = pickup.ready_from_s, pickup.ready_until_s
+def handover_dict(
+    *,
+    pickup_id: int | None,
+    shop: str,
+    handover: Handover,
+    day: date,
+    ready_s: tuple[int | None, int | None],
+    purpose: PickupPurpose,
+    status: PickupStatus,
+    parcel_ids: list[int],
+) -> dict[str, Any]:
+    """How a line reaches the depot: its pickup (``ready_s`` in seconds after local midnight,
+    ``None`` without a window), or a drop-off by the shop (no pickup id)."""
+    start_s, end_s = ready_s
     return {
-        "id": pickup.id,
-        "shop": pickup.shop.ref,
-        "handover": "pickup",
-        "date": pickup.pickup_date.isoformat(),
+        "id": pickup_id,
+        "shop": shop,
+        "handover": handover.value,
+        "date": day.isoformat(),
         "ready_from": format_clock(start_s) if start_s is not None else None,
         "ready_until": format_clock(end_s) if end_s is not None else None,
-        "purpose": pickup.purpose.value,
-        "status": pickup.status.value,
-        "parcel_ids": [parcel.id for parcel in parcels],
+        "purpose": purpose.value,
+        "status": status.value,
+        "parcel_ids": parcel_ids,
     }
+
+
+def parcel_dict(
+    *,
+    parcel_id: int,
+    shop: str,
+    label_code: str,
+    tracking_token: str,
+    weight_g: int,
+    volume_ml: int,
+    status: ParcelStatus,
+) -> dict[str, Any]:
+    """A parcel: label, tracking token, goods and status."""
+    return {
+        "id": parcel_id,
+        "shop": shop,
+        "label_code": label_code,
+        "tracking_token": tracking_token,
+        "weight_g": weight_g,
+        "volume_ml": volume_ml,
+        "status": status.value,
+    }
+
+
+def order_dict(
+    *,
+    order_id: int,
+    source: OrderSource,
+    external_id: str,
+    status: OrderStatus,
+    attention_reason: str | None,
+    customer: dict[str, str | None],
+    delivery_date: date,
+    address: dict[str, Any],
+    windows_s: list[tuple[int, int]],
+    handovers: list[dict[str, Any]],
+    parcels: list[dict[str, Any]],
+    created_at: datetime,
+) -> dict[str, Any]:
+    """An order as the API returns it, from its parts (windows in seconds after midnight, in
+    the order they are shown)."""
+    return {
+        "id": order_id,
+        "source": source.value,
+        "external_id": external_id,
+        "status": status.value,
+        "attention_reason": attention_reason,
+        "customer": customer,
+        "delivery": {
+            "date": delivery_date.isoformat(),
+            "address": address,
+            "windows": [
+                {"start": format_clock(start_s), "end": format_clock(end_s)}
+                for start_s, end_s in windows_s
+            ],
+            "parcel_ids": [parcel["id"] for parcel in parcels],
+        },
+        "pickups": handovers,
+        "parcels": parcels,
+        "created_at": created_at.isoformat(),
+    }
+
+
+def pickup_view(pickup: Pickup, parcels: list[Parcel]) -> dict[str, Any]:
+    """A booked pickup with the ids of the parcels it collects."""
+    return handover_dict(
+        pickup_id=pickup.id,
+        shop=pickup.shop.ref,
+        handover=Handover.PICKUP,
+        day=pickup.pickup_date,
+        ready_s=(pickup.ready_from_s, pickup.ready_until_s),
+        purpose=pickup.purpose,
+        status=pickup.status,
+        parcel_ids=[parcel.id for parcel in parcels],
+    )
 
 
 def parcel_view(parcel: Parcel, *, history: bool) -> dict[str, Any]:
     """A parcel: label, tracking token, goods and status (and its history when asked)."""
-    view: dict[str, Any] = {
-        "id": parcel.id,
-        "shop": parcel.shop.ref,
-        "label_code": parcel.label_code,
-        "tracking_token": parcel.tracking_token,
-        "weight_g": parcel.weight_g,
-        "volume_ml": parcel.volume_ml,
-        "status": parcel.status.value,
-    }
+    view = parcel_dict(
+        parcel_id=parcel.id,
+        shop=parcel.shop.ref,
+        label_code=parcel.label_code,
+        tracking_token=parcel.tracking_token,
+        weight_g=parcel.weight_g,
+        volume_ml=parcel.volume_ml,
+        status=parcel.status,
+    )
     if history:
         view["history"] = history_view(parcel, with_actor=True)
     return view
@@ -76,51 +173,66 @@ def order_view(
             handovers.append(pickup_view(line.pickup, line_parcels))
         else:
             handovers.append(
-                {
-                    "id": None,
-                    "shop": line.shop.ref,
-                    "handover": line.handover.value,
-                    "date": order.delivery_date.isoformat(),
-                    "ready_from": None,
-                    "ready_until": None,
-                    "purpose": "delivery",
-                    "status": "booked",
-                    "parcel_ids": [parcel.id for parcel in line_parcels],
-                }
+                handover_dict(
+                    pickup_id=None,
+                    shop=line.shop.ref,
+                    handover=line.handover,
+                    day=order.delivery_date,
+                    ready_s=(None, None),
+                    purpose=PickupPurpose.DELIVERY,
+                    status=PickupStatus.BOOKED,
+                    parcel_ids=[parcel.id for parcel in line_parcels],
+                )
             )
         parcels.extend(parcel_view(parcel, history=history) for parcel in line_parcels)
     address = order.address
-    return {
-        "id": order.id,
-        "source": order.source.value,
-        "external_id": order.external_id,
-        "status": order.status.value,
-        "attention_reason": order.attention_reason,
-        "customer": {
+    return order_dict(
+        order_id=order.id,
+        source=order.source,
+        external_id=order.external_id,
+        status=order.status,
+        attention_reason=order.attention_reason,
+        customer={
             "name": order.customer.name,
             "phone": order.customer.phone,
             "email": order.customer.email,
         },
-        "delivery": {
-            "date": order.delivery_date.isoformat(),
-            "address": {
-                "street": address.street,
-                "housenumber": address.housenumber,
-                "postcode": address.postcode,
-                "city": address.city,
-                "lat": address.lat,
-                "lon": address.lon,
-                "matched_address": address.matched_address,
-            },
-            "windows": [
-                {"start": format_clock(w.start_s), "end": format_clock(w.end_s)}
-                for w in order.windows
-            ],
-            "parcel_ids": [parcel["id"] for parcel in parcels],
-        },
-        "pickups": handovers,
-        "parcels": parcels,
-        "created_at": order.created_at.isoformat(),
+        delivery_date=order.delivery_date,
+        address=address_dict(
+            street=address.street,
+            housenumber=address.housenumber,
+            postcode=address.postcode,
+            city=address.city,
+            lat=address.lat,
+            lon=address.lon,
+            matched_address=address.matched_address,
+        ),
+        windows_s=[(w.start_s, w.end_s) for w in order.windows],
+        handovers=handovers,
+        parcels=parcels,
+        created_at=order.created_at,
+    )
+
+
+def address_dict(
+    *,
+    street: str,
+    housenumber: str,
+    postcode: str,
+    city: str,
+    lat: float | None,
+    lon: float | None,
+    matched_address: str | None,
+) -> dict[str, Any]:
+    """A delivery address as given, and where it was found (``lat``/``lon`` may be ``None``)."""
+    return {
+        "street": street,
+        "housenumber": housenumber,
+        "postcode": postcode,
+        "city": city,
+        "lat": lat,
+        "lon": lon,
+        "matched_address": matched_address,
     }
 
 

@@ -36,11 +36,25 @@ class Settings(BaseSettings):
     )
     snap_limit_m: float = Field(250.0, gt=0, description="Farthest a stop may lie from a way.")
     database_url: str = ""
+    database_pool_size: int = Field(
+        20,
+        ge=1,
+        le=200,
+        description="Connections each API process keeps open (PostgreSQL); requests beyond them "
+        "wait for one rather than open and close a connection of their own.",
+    )
     broker_url: str = Field("", description="Celery broker; empty runs jobs in-process.")
     timezone: str = Field(
         "Europe/Copenhagen", description="The depot's time zone: delivery dates and windows."
     )
     max_body_bytes: int = Field(1_048_576, gt=0, description="Largest API request body.")
+    token_cache_s: float = Field(
+        5.0,
+        ge=0,
+        le=60,
+        description="How long an API process trusts a token it looked up (0: every request); "
+        "a revoked token is refused at the latest this long after.",
+    )
     public_url: str = Field(
         "http://localhost:8000",
         description="Where customers reach Bakfiets: tracking links printed as QR codes on the "

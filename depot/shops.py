@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -103,6 +105,12 @@ def list_shops(*, session: Session, caller: Caller) -> list[Shop]:
     return list(session.scalars(query))
 
 
+def _check_visible(shop_id: int | None, ref: str, caller: Caller, field: str) -> None:
+    """Another shop than a merchant's own is unknown to them, as is a shop that does not exist."""
+    if shop_id is None or (caller.shop_id is not None and shop_id != caller.shop_id):
+        raise InvalidInputError(field, f"unknown shop '{ref}'")
+
+
 def shop_for_line(session: Session, ref: str, caller: Caller, field: str) -> Shop:
     """The shop a line or booking names; another shop than a merchant's own is unknown to them.
 
@@ -114,6 +122,102 @@ def shop_for_line(session: Session, ref: str, caller: Caller, field: str) -> Sho
     shop = session.scalar(
         select(Shop).where(Shop.ref == ref).options(selectinload(Shop.pickup_windows))
     )
-    if shop is None or (caller.shop_id is not None and shop.id != caller.shop_id):
-        raise InvalidInputError(field, f"unknown shop '{ref}'")
+    _check_visible(shop.id if shop is not None else None, ref, caller, field)
+    assert shop is not None
     return shop
+
+
+@dataclass(frozen=True)
+class PickupWindow:
+    """A shop's pickup window on one weekday (0 = Monday), seconds after midnight, inclusive."""
+
+    weekday: int
+    start_s: int
+    end_s: int
+
+
+@dataclass(frozen=True)
+class ShopRef:
+    """What intake needs of a shop: its id, ref and pickup windows (read in one query)."""
+
+    id: int
+    ref: str
+    pickup_windows: tuple[PickupWindow, ...]
+
+
+def _shop_refs(session: Session, condition: Any) -> dict[str, ShopRef]:
+    """The shops matching ``condition`` with their pickup windows, by ref, in one query."""
+    rows = session.execute(
+        select(Shop.id, Shop.ref, ShopPickupWindow.weekday, ShopPickupWindow.start_s,
+               ShopPickupWindow.end_s)
+        .outerjoin(ShopPickupWindow, ShopPickupWindow.shop_id == Shop.id)
+        .where(condition)
+    )  # fmt: skip
+    found: dict[str, tuple[int, list[PickupWindow]]] = {}
+    for shop_id, ref, weekday, start_s, end_s in rows:
+        _, windows = found.setdefault(ref, (shop_id, []))
+        if weekday is not None:
+            windows.append(PickupWindow(weekday, start_s, end_s))
+    return {
+        ref: ShopRef(shop_id, ref, tuple(sorted(windows, key=lambda w: (w.weekday, w.start_s))))
+        for ref, (shop_id, windows) in found.items()
+    }
+
+
+def shops_for_lines(
+    session: Session, refs: Sequence[str], caller: Caller, field_prefix: str = ""
+) -> list[ShopRef]:
+    """The shop of each order line, in order, read in one query.
+
+    Parameters
+    ----------
+    session : Session
+    refs : sequence of str
+        Each line's shop ref.
+    caller : Caller
+        A merchant may only name their own shop.
+    field_prefix : str
+        Put before ``lines[i].shop`` in error fields (``"deliver_to."``).
+
+    Raises
+    ------
+    InvalidInputError
+        ``lines[i].shop``: unknown (or not the merchant's), or a second line of the same shop.
+    """
+    found = _shop_refs(session, Shop.ref.in_(set(refs)))
+    shops: list[ShopRef] = []
+    for number, ref in enumerate(refs):
+        field = f"{field_prefix}lines[{number}].shop"
+        shop = found.get(ref)
+        _check_visible(shop.id if shop is not None else None, ref, caller, field)
+        assert shop is not None
+        if shop in shops:
+            raise InvalidInputError(
+                field,
+                f"shop '{ref}' already has a line (lines[{shops.index(shop)}]); "
+                "put all its parcels in one line",
+            )
+        shops.append(shop)
+    return shops
+
+
+def shop_for_booking(session: Session, ref: str | None, caller: Caller) -> ShopRef:
+    """The shop a pickup booking names, or the merchant's own when ``ref`` is ``None``.
+
+    Raises
+    ------
+    InvalidInputError
+        ``shop``: not given by a caller without a shop, unknown (or not the merchant's), or the
+        merchant's shop is gone.
+    """
+    if ref is not None:
+        found = _shop_refs(session, Shop.ref == ref).get(ref)
+        _check_visible(found.id if found is not None else None, ref, caller, "shop")
+        assert found is not None
+        return found
+    if caller.shop_id is None:
+        raise InvalidInputError("shop", "give the ref of the shop the parcels are collected at")
+    own = list(_shop_refs(session, Shop.id == caller.shop_id).values())
+    if not own:
+        raise InvalidInputError("shop", "your shop no longer exists")
+    return own[0]

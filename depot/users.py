@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -102,18 +104,85 @@ def create_user(
     return user, token
 
 
-def authenticate(*, session: Session, token: str) -> Caller | None:
-    """The caller a bearer token belongs to, or ``None`` (unknown, revoked, user disabled)."""
+class CallerCache:
+    """Callers by token hash, remembered for ``ttl_s`` seconds, so that a busy client's requests
+    do not each look its token up.
+
+    Only tokens that were valid are remembered. A token revoked (or a user disabled) in the
+    database is therefore still accepted by a process that remembers it, for at most ``ttl_s``
+    seconds after that process last looked it up; then it is refused.
+
+    Parameters
+    ----------
+    ttl_s : float
+        How long a lookup is trusted, seconds.
+    max_entries : int
+        The cache is emptied when it would hold more (a crude but sufficient bound: there are
+        few tokens in use at once).
+    clock : callable
+        Monotonic seconds; for tests.
+    """
+
+    def __init__(
+        self,
+        ttl_s: float = 5.0,
+        *,
+        max_entries: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self.clock = clock
+        self._entries: dict[str, tuple[float, Caller]] = {}
+
+    def get(self, token_hash: str) -> Caller | None:
+        """The remembered caller, or ``None`` when unknown or older than ``ttl_s``."""
+        entry = self._entries.get(token_hash)
+        if entry is None:
+            return None
+        expires_at, caller = entry
+        if self.clock() >= expires_at:
+            self._entries.pop(token_hash, None)
+            return None
+        return caller
+
+    def put(self, token_hash: str, caller: Caller) -> None:
+        """Remember ``caller`` for ``ttl_s`` seconds."""
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        self._entries[token_hash] = (self.clock() + self.ttl_s, caller)
+
+
+def authenticate(
+    *, session: Session, token: str, cache: CallerCache | None = None
+) -> Caller | None:
+    """The caller a bearer token belongs to, or ``None`` (unknown, revoked, user disabled).
+
+    Parameters
+    ----------
+    session : Session
+    token : str
+        The bearer token as sent.
+    cache : CallerCache, optional
+        Answers a token looked up less than ``cache.ttl_s`` seconds ago without reading the
+        database (so a revocation takes up to that long to be seen).
+    """
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
+    token_hash = hash_token(token)
+    if cache is not None and (known := cache.get(token_hash)) is not None:
+        return known
     row = session.execute(
         select(User, ApiToken)
         .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == hash_token(token))
+        .where(ApiToken.token_hash == token_hash)
     ).first()
     if row is None:
         return None
     user, api_token = row
     if api_token.revoked_at is not None or user.disabled_at is not None:
         return None
-    return Caller(user_id=user.id, role=user.role, shop_id=user.shop_id, name=user.name)
+    caller = Caller(user_id=user.id, role=user.role, shop_id=user.shop_id, name=user.name)
+    if cache is not None:
+        cache.put(token_hash, caller)
+    return caller
