@@ -15,10 +15,22 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.errors import BodySizeLimit, install_error_handlers
-from api.routes import attention, order_import, orders, pickups, shops, tracking, webhooks
+from api.routes import (
+    attention,
+    fleet,
+    order_import,
+    orders,
+    pickups,
+    plans,
+    rounds,
+    shops,
+    tracking,
+    webhooks,
+)
 from depot.locate import Locator, build_locator
 from depot.settings import Settings
 from depot.users import CallerCache
+from depot.worker import PlanRunner, make_runner
 from maps.profiles import get_profile
 from models.session import make_engine, make_sessionmaker
 
@@ -66,6 +78,7 @@ def create_app(
     *,
     locator: Locator | None = None,
     session_factory: sessionmaker[Session] | None = None,
+    plan_runner: PlanRunner | None = None,
 ) -> FastAPI:
     """Build the API.
 
@@ -78,6 +91,9 @@ def create_app(
     session_factory : sessionmaker, optional
         Sessions on the database; an engine on ``settings.database_url`` when not given. The
         database must already be migrated (``bakfiets db upgrade``; ``bakfiets serve`` does it).
+    plan_runner : PlanRunner, optional
+        Starts planning jobs; by default Celery when ``settings.broker_url`` is set, else a
+        thread of this process (:func:`depot.worker.make_runner`).
 
     Returns
     -------
@@ -92,12 +108,15 @@ def create_app(
     app.state.settings = settings
     app.state.sessionmaker = session_factory or make_sessionmaker(engine_from_settings(settings))
     app.state.locator = locator if locator is not None else locator_from_settings(settings)
+    app.state.plan_runner = plan_runner or make_runner(settings, app.state.sessionmaker)
     app.state.caller_cache = (
         CallerCache(settings.token_cache_s) if settings.token_cache_s > 0 else None
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     for module in (shops, order_import, orders, pickups, tracking, attention, webhooks):
+        app.include_router(module.router, prefix=API_PREFIX)
+    for module in (plans, rounds, fleet):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(tracking.page_router)
     return app

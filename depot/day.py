@@ -54,8 +54,21 @@ class ParcelStop:
 
 
 @dataclass(frozen=True)
+class BreakWindow:
+    """A courier break of ``duration_s`` taken somewhere between ``start_s`` and ``end_s``."""
+
+    start_s: int
+    end_s: int
+    duration_s: int
+
+
+@dataclass(frozen=True)
 class Bike:
-    """A cargo bike and its courier's shift."""
+    """A cargo bike and its courier's shift.
+
+    ``capacity_parcels`` and ``max_distance_m`` (battery range) are ``None`` when unlimited;
+    ``breaks`` are further breaks besides ``break_window``; ``skills`` what the bike offers.
+    """
 
     id: str
     capacity_weight_g: int
@@ -66,15 +79,34 @@ class Bike:
     break_s: int = 0
     max_trips: int = 1
     reload_s: int = 0
+    capacity_parcels: int | None = None
+    max_distance_m: int | None = None
+    skills: frozenset[str] = frozenset()
+    breaks: tuple[BreakWindow, ...] = ()
+
+
+@dataclass(frozen=True)
+class FrozenRound:
+    """Stops a bike has done or is doing in a round already under way (a re-plan keeps them
+    first on that bike, in this order); ``position`` is where the bike was last seen."""
+
+    bike_id: str
+    stop_ids: tuple[str, ...]
+    position: Place | None = None
 
 
 @dataclass(frozen=True)
 class DayRequest:
-    """Everything needed to plan one day."""
+    """Everything needed to plan one day.
+
+    ``now_s`` (a re-plan during the day): nothing that is not frozen starts before it.
+    """
 
     depot: Place
     stops: tuple[ParcelStop, ...]
     bikes: tuple[Bike, ...]
+    frozen: tuple[FrozenRound, ...] = ()
+    now_s: int | None = None
 
 
 def clock(seconds: int | float) -> str:

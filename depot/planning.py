@@ -35,6 +35,7 @@ from planner.plan import Route as PlannerRoute
 from planner.problem import (
     Break,
     Capacity,
+    FrozenRoute,
     Load,
     Pair,
     Problem,
@@ -159,12 +160,33 @@ def _problem(
             start_place=0,
             end_place=0,
             shift=TimeWindow(b.shift_start_s, b.shift_end_s),
-            capacity=Capacity(weight_g=b.capacity_weight_g, volume_ml=b.capacity_volume_ml),
-            breaks=(Break(TimeWindow(*b.break_window), b.break_s),) if b.break_window else (),
+            capacity=Capacity(
+                weight_g=b.capacity_weight_g,
+                volume_ml=b.capacity_volume_ml,
+                parcels=b.capacity_parcels,
+            ),
+            skills=b.skills,
+            max_distance_m=b.max_distance_m,
+            breaks=(
+                *((Break(TimeWindow(*b.break_window), b.break_s),) if b.break_window else ()),
+                *(Break(TimeWindow(w.start_s, w.end_s), w.duration_s) for w in b.breaks),
+            ),
             max_trips=b.max_trips,
             reload_s=b.reload_s,
         )
         for b in request.bikes
+    )
+    # A re-plan: started rounds keep their stops first (those still on the network), and the
+    # bike sets off again from where it was last seen when that place could be snapped.
+    frozen = tuple(
+        FrozenRoute(
+            f.bike_id,
+            tuple(sid for sid in f.stop_ids if sid in ids),
+            place_of.get(f.position.id) if f.position is not None else None,
+        )
+        for f in request.frozen
+        if f.bike_id in {b.id for b in request.bikes}
+        and (any(sid in ids for sid in f.stop_ids) or f.position is not None)
     )
     return Problem(
         duration_s=np.rint(duration_s).astype(np.int64),
@@ -172,7 +194,9 @@ def _problem(
         stops=planner_stops,
         vehicles=vehicles,
         pairs=pairs,
+        frozen=frozen,
         name="day",
+        now_s=request.now_s,
     )
 
 
@@ -258,10 +282,11 @@ def prepare_day(
     say = progress or (lambda _line: None)
     places: list[Place] = [request.depot]
     place_of = {request.depot.id: 0}
-    for parcel in request.stops:
-        if parcel.place.id not in place_of:
-            place_of[parcel.place.id] = len(places)
-            places.append(parcel.place)
+    positions = [f.position for f in request.frozen if f.position is not None]
+    for place in [*(s.place for s in request.stops), *positions]:
+        if place.id not in place_of:
+            place_of[place.id] = len(places)
+            places.append(place)
     points = [Point(p.lat, p.lon) for p in places]
     far_m = nearest_way_distance_m(graph, points)
     if far_m[0] > snap_limit_m:  # without a reachable depot there is no day to plan
@@ -343,6 +368,36 @@ def plan_day(
     """
     say = progress or (lambda _line: None)
     day = prepare_day(graph, request, snap_limit_m=snap_limit_m, progress=say)
+    return plan_prepared(graph, request, day, params=params, progress=say)
+
+
+def plan_prepared(
+    graph: BikeGraph,
+    request: DayRequest,
+    day: PreparedDay,
+    *,
+    params: SolveParams,
+    progress: Progress | None = None,
+) -> DayPlan:
+    """Solve a day already prepared by :func:`prepare_day` and spell out its rounds' streets.
+
+    The second half of :func:`plan_day`, for callers that report each half (planning runs).
+
+    Parameters
+    ----------
+    graph : BikeGraph
+        The network ``day`` was prepared on.
+    request : DayRequest
+        The request ``day`` was prepared from.
+    day : PreparedDay
+    params : SolveParams
+    progress : callable, optional
+
+    Returns
+    -------
+    DayPlan
+    """
+    say = progress or (lambda _line: None)
     stops, snaps = day.stops, day.snaps
     say(
         f"planning {len(stops)} stops on {len(request.bikes)} bikes "

@@ -124,6 +124,8 @@ class PlanRound(Base):
     peak_load_g: Mapped[int]
     started: Mapped[bool] = mapped_column(default=False)
     started_at: Mapped[datetime | None]
+    #: Courier breaks as planned: ``[[start_s, duration_s], ...]``.
+    breaks: Mapped[list[list[int]]] = mapped_column(JSON, default=list)
     path_geojson: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     plan: Mapped[Plan] = relationship(back_populates="rounds")

@@ -9,6 +9,7 @@ import typer
 from typer.testing import CliRunner
 
 from api.cli import _register, app
+from tests.api.plan_day import plan_app, plan_client  # noqa: F401 (fixtures of planning tests)
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from depot.users import authenticate, hash_token
 from models import ApiToken, Role
+from models.migrate import head_revision
 from models.session import make_engine, make_sessionmaker
 
 
@@ -30,7 +31,7 @@ def test_db_upgrade_creates_the_sqlite_file(run_in: Callable[..., Any], tmp_path
     result = run_in("db", "upgrade")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "bakfiets.db").is_file()
-    assert "is at revision 0001" in result.stdout
+    assert f"is at revision {head_revision()}" in result.stdout
 
 
 def test_users_create_prints_the_token_once(run_in: Callable[..., Any], tmp_path: Path) -> None:

@@ -192,6 +192,7 @@ def upgrade() -> None:
         sa.Column("peak_load_g", sa.Integer(), nullable=False),
         sa.Column("started", sa.Boolean(), nullable=False),
         sa.Column("started_at", models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("breaks", sa.JSON(), nullable=False),
         sa.Column("path_geojson", sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(
             ["bike_id"],
