@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Start PostgreSQL and Redis when they are not answering (Debian packages; installs them if absent).
+# Start PostgreSQL and Redis when they are not answering (Debian packages; installs them if absent,
+# and the DejaVu fonts the slips and manifests embed).
 set -uo pipefail
 need_apt=()
 command -v pg_ctlcluster >/dev/null || need_apt+=(postgresql)
 command -v redis-server >/dev/null || need_apt+=(redis-server)
+# The font slips and manifests are printed in (depot/paper/fonts.py).
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] || need_apt+=(fonts-dejavu-core)
 if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_apt[@]}"
 fi
