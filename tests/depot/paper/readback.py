@@ -57,6 +57,18 @@ def glyph_heights_mm(page: pdfium.PdfPage, characters: str) -> list[tuple[str, f
     return found
 
 
+def char_boxes(page: pdfium.PdfPage) -> list[tuple[str, float, float, float, float]]:
+    """Every character with its box ``(char, left, bottom, right, top)`` in points from the
+    page's lower left corner."""
+    text = page.get_textpage()
+    boxes = []
+    for index in range(text.count_chars()):
+        char = text.get_text_range(index, 1)
+        if char.strip():
+            boxes.append((char, *text.get_charbox(index)))
+    return boxes
+
+
 def raster(page: pdfium.PdfPage, dpi: int = 300) -> np.ndarray:
     """The page as a greyscale image (0 black … 255 white), ``dpi`` pixels per inch."""
     image = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
