@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
 from api.deps import SessionDep, SettingsDep, TodayDep, require
 from api.schemas.common import errors
@@ -50,9 +50,12 @@ def create_plan(
     )
     try:
         request.app.state.plan_runner.submit(plan.id)
-    except Exception as exc:
-        start_failed(session=session, plan_id=plan.id, error=f"{type(exc).__name__}: {exc}")
-        raise
+    except Exception as exc:  # the broker is down: say so, and do not leave the date blocked
+        error = f"the planning queue cannot be reached ({type(exc).__name__}: {exc})"
+        start_failed(session=session, plan_id=plan.id, error=error)
+        raise HTTPException(
+            503, {"field": "", "reason": f"plan {plan.id} failed: {error}"}
+        ) from exc
     url = f"{request.url.path.rstrip('/')}/{plan.id}"
     response.headers["Location"] = url
     return {"id": plan.id, "version": plan.version, "status": plan.status.value, "status_url": url}
