@@ -35,6 +35,8 @@ from maps.profiles import get_profile
 from models.session import make_engine, make_sessionmaker
 
 API_PREFIX = "/api/v1"
+#: Longest wait for a lock in the API's PostgreSQL sessions, seconds.
+LOCK_TIMEOUT_S = 4
 log = logging.getLogger(__name__)
 
 
@@ -66,10 +68,17 @@ def engine_from_settings(settings: Settings) -> Engine:
 
     PostgreSQL gets a fixed pool of ``settings.database_pool_size`` connections: a connection
     opened and closed per request (the pool's overflow) cost the server more than the request.
+    A statement waits at most :data:`LOCK_TIMEOUT_S` for a lock (a repeated order waits that
+    long for its first request's answer, then gets 409).
     """
     url = settings.database_url
     if url.startswith("postgresql"):
-        return make_engine(url, pool_size=settings.database_pool_size, max_overflow=0)
+        return make_engine(
+            url,
+            pool_size=settings.database_pool_size,
+            max_overflow=0,
+            connect_args={"options": f"-c lock_timeout={LOCK_TIMEOUT_S * 1000}"},
+        )
     return make_engine(url)
 
 

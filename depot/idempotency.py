@@ -20,6 +20,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, and_, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from depot.errors import ConflictError, InvalidInputError
@@ -66,13 +67,21 @@ _CLAIM = {
 
 
 def claim(
-    session: Session, claims: list[Claim], request_fingerprint: str, *, now: datetime | None = None
+    session: Session,
+    claims: list[Claim],
+    request_fingerprint: str,
+    *,
+    now: datetime | None = None,
+    commit: bool = True,
 ) -> Replay | list[int]:
     """Claim every key, or find the first answer.
 
     One ``INSERT ... ON CONFLICT DO NOTHING`` claims the keys nobody holds; only a key someone
-    holds is read (to replay its answer, or refuse). Commits the claims (or rolls back) before
-    returning.
+    holds is read (to replay its answer, or refuse). A key whose first request is still being
+    written in another transaction makes the insert wait for that transaction (the database's
+    unique index does the waiting): when it commits, its answer is replayed; when it fails, the
+    key is claimed here. A wait cut short by the database's ``lock_timeout`` (or SQLite's busy
+    timeout) is a 409.
 
     Parameters
     ----------
@@ -83,6 +92,11 @@ def claim(
         :func:`fingerprint` of the request.
     now : datetime, optional
         For tests; the current UTC time by default.
+    commit : bool
+        Commit the claims before returning (a concurrent repeat then sees them in flight and
+        gets 409), or leave them in the session's transaction, to be committed with the work
+        and its answer (a concurrent repeat waits for that commit). On a replay or a refusal the
+        transaction is rolled back either way.
 
     Returns
     -------
@@ -97,26 +111,36 @@ def claim(
         The first request with a key is still in flight.
     """
     table = _RECORDS
+    # One order of keys for every request, so that two requests sharing keys wait on each other
+    # in the same order and never deadlock.
+    claims = sorted(claims, key=lambda c: (c.scope, c.key))
     for _attempt in range(3):
         now = now or utcnow()
         conn = session.connection()
-        inserted = conn.execute(
-            _CLAIM[conn.dialect.name],
-            [
-                {
-                    "scope": c.scope,
-                    "key": c.key,
-                    "fingerprint": request_fingerprint,
-                    "state": IdempotencyState.IN_FLIGHT,
-                    "created_at": now,
-                }
-                for c in claims
-            ],
-        ).all()
+        try:
+            inserted = conn.execute(
+                _CLAIM[conn.dialect.name],
+                [
+                    {
+                        "scope": c.scope,
+                        "key": c.key,
+                        "fingerprint": request_fingerprint,
+                        "state": IdempotencyState.IN_FLIGHT,
+                        "created_at": now,
+                    }
+                    for c in claims
+                ],
+            ).all()
+        except OperationalError as exc:
+            if not _waited_too_long(exc):
+                raise
+            session.rollback()
+            raise _in_flight(claims[0]) from None
         ids = {(row.scope, row.key): row.id for row in inserted}
         held = [c for c in claims if (c.scope, c.key) not in ids]
         if not held:
-            session.commit()
+            if commit:
+                session.commit()
             return list(ids.values())
         existing = {
             (r.scope, r.key): r
@@ -135,9 +159,24 @@ def claim(
         if isinstance(outcome, Replay):
             session.rollback()
             return outcome
-        session.commit()
+        if commit:
+            session.commit()
         return list(ids.values()) + outcome
     raise ConflictError("", "the same request is arriving concurrently; retry in a few seconds")
+
+
+def _waited_too_long(exc: OperationalError) -> bool:
+    """Whether the database gave up waiting for another transaction's lock: PostgreSQL's
+    ``lock_timeout`` (SQLSTATE 55P03) or SQLite's busy timeout."""
+    return getattr(exc.orig, "sqlstate", None) == "55P03" or "database is locked" in str(exc.orig)
+
+
+def _in_flight(c: Claim) -> ConflictError:
+    return ConflictError(
+        c.field,
+        f"the first request with '{c.key}' is still being processed; "
+        "retry in a few seconds to get its answer",
+    )
 
 
 def _settle_held(
@@ -168,11 +207,7 @@ def _settle_held(
         record = existing[(c.scope, c.key)]
         if now - record.created_at < timedelta(seconds=STALE_IN_FLIGHT_S):
             session.rollback()
-            raise ConflictError(
-                c.field,
-                f"the first request with '{c.key}' is still being processed; "
-                "retry in a few seconds to get its answer",
-            )
+            raise _in_flight(c)
         result = session.connection().execute(
             update(_RECORDS)
             .where(
@@ -201,21 +236,6 @@ def complete(session: Session, record_ids: list[int], status_code: int, body: An
             completed_at=utcnow(),
         )
     )
-
-
-def release(session: Session, record_ids: list[int]) -> None:
-    """Drop claims whose request failed, so a corrected request may use the keys; commits."""
-    if not record_ids:
-        return
-    session.execute(
-        delete(IdempotencyRecord)
-        .where(
-            IdempotencyRecord.id.in_(record_ids),
-            IdempotencyRecord.state == IdempotencyState.IN_FLIGHT,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
 
 
 def purge_expired(

@@ -147,7 +147,9 @@ def _run_idempotent(
     payload: Any,
     work: Any,
 ) -> IntakeResult:
-    outcome = idempotency.claim(session, claims, idempotency.fingerprint(payload))
+    # The claims, the work and its answer are one transaction: a repeat arriving meanwhile waits
+    # for it and gets the answer; if anything fails, the claims go with the rest.
+    outcome = idempotency.claim(session, claims, idempotency.fingerprint(payload), commit=False)
     if isinstance(outcome, idempotency.Replay):
         return IntakeResult(outcome.status_code, outcome.body, replayed=True)
     try:
@@ -156,7 +158,6 @@ def _run_idempotent(
         session.commit()
     except BaseException:
         session.rollback()
-        idempotency.release(session, outcome)
         raise
     return IntakeResult(CREATED, body, replayed=False)
 
