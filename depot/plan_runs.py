@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 MAX_TIME_LIMIT_S = 600
 ACTIVE = (PlanStatus.QUEUED, PlanStatus.RUNNING)
 FINISHED = (PlanStatus.DONE, PlanStatus.FAILED, PlanStatus.CANCELLED)
+#: Runs of one plan before it is given up (each lost worker means one more).
+MAX_ATTEMPTS = 3
 #: Seconds between progress writes while the planner searches.
 TICK_S = 1.0
 
@@ -222,6 +224,19 @@ def _claim(sessions: sessionmaker[Session], plan_id: int) -> int | None:
             log.info("plan %s is already %s; redelivered job ignored", plan_id, plan.status)
             return None
         attempt = plan.attempts + 1
+        if attempt > MAX_ATTEMPTS:  # a plan that kills its worker every time is given up
+            session.execute(
+                update(Plan)
+                .where(Plan.id == plan_id, Plan.attempts == plan.attempts, Plan.status.in_(ACTIVE))
+                .values(
+                    status=PlanStatus.FAILED,
+                    stage="failed",
+                    error=f"the worker running it was lost {plan.attempts} times; not tried again",
+                    finished_at=utcnow(),
+                )
+            )
+            session.commit()
+            return None
         claimed = session.execute(
             update(Plan)
             .where(Plan.id == plan_id, Plan.attempts == plan.attempts, Plan.status.in_(ACTIVE))
