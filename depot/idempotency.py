@@ -243,6 +243,9 @@ def purge_expired(
 ) -> int:
     """Delete records older than ``retention_days`` (at least 7) and commit.
 
+    Run it daily: ``bakfiets db purge-idempotency`` from cron, or a periodic (Celery beat)
+    task calling this with a session of its own.
+
     An order's own ``(source, external_id)`` stays unique in the orders table after its record
     is gone, so a very late repeat is still refused (409) rather than booked twice.
 

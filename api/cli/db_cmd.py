@@ -9,9 +9,11 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 from api.cli import app
 from api.cli.errors import fail
+from depot.idempotency import purge_expired
 from depot.settings import Settings
+from models.idempotency import RETENTION_DAYS
 from models.migrate import current_revision, new_revision, upgrade
-from models.session import make_engine
+from models.session import make_engine, make_sessionmaker
 
 db_app = typer.Typer(
     help="The database: migrate it, or write a new migration.", no_args_is_help=True
@@ -57,3 +59,35 @@ def db_revision(
     url = Settings().database_url
     upgrade(url)
     typer.echo(new_revision(url, message))
+
+
+@db_app.command("purge-idempotency")
+def db_purge_idempotency(
+    older_than_days: Annotated[
+        int,
+        typer.Option(
+            "--older-than-days",
+            help=f"Delete records older than this many days (at least {RETENTION_DAYS}).",
+        ),
+    ] = RETENTION_DAYS,
+) -> None:
+    """Delete the stored first answers of intake requests older than N days (run daily).
+
+    A repeat of a purged request is no longer answered from its first answer; an order's
+    (source, external id) stays unique all the same, so it is refused (409), never booked twice.
+    """
+    if older_than_days < RETENTION_DAYS:
+        fail("--older-than-days", f"keep idempotency records at least {RETENTION_DAYS} days")
+    url = Settings().database_url
+    try:
+        engine = make_engine(url)
+        try:
+            with make_sessionmaker(engine)() as session:
+                deleted = purge_expired(session=session, retention_days=older_than_days)
+        finally:
+            engine.dispose()
+    except ArgumentError as exc:
+        fail("BAKFIETS_DATABASE_URL", f"not a database URL ({exc})")
+    except OperationalError as exc:
+        fail("BAKFIETS_DATABASE_URL", f"{_display(url)}: cannot use it ({exc.orig})")
+    typer.echo(f"deleted {deleted} idempotency records older than {older_than_days} days")

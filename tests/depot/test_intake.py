@@ -29,6 +29,7 @@ from models import (
     Pickup,
     utcnow,
 )
+from models.session import SQLITE_BUSY_TIMEOUT_MS
 from tests.dbfixtures import CUSTOMER_LAT, CUSTOMER_LON, depot_today, order_body
 
 WEBSHOP = system_caller("webshop")
@@ -277,3 +278,51 @@ def test_status_changes_follow_the_parcel_life(
         ParcelStatus.AT_DEPOT,
     ]
     assert parcel.events[-1].actor == "depot:test"
+
+
+def test_a_repeat_waits_for_the_first_then_409(
+    session: Session,
+    session_factory: sessionmaker[Session],
+    locator: Locator,
+    shops: dict[str, int],
+) -> None:
+    """While the first request's transaction holds the order's claim, a repeat waits for it;
+    when the database gives up waiting (lock or busy timeout) the repeat is a 409 naming
+    external_id, and no second order exists."""
+    body = order_body()
+    fp = idempotency.fingerprint(
+        {"source": "webshop", "order": OrderIn.model_validate(body).model_dump(mode="json")}
+    )
+    claim = idempotency.Claim("order:webshop", body["external_id"], "external_id")
+    with session_factory() as first, session_factory() as repeat:
+        assert isinstance(idempotency.claim(first, [claim], fp, commit=False), list)
+        connection = repeat.connection()
+        postgres = connection.dialect.name == "postgresql"
+        wait = "SET LOCAL lock_timeout = '300ms'" if postgres else "PRAGMA busy_timeout = 300"
+        connection.exec_driver_sql(wait)
+        try:
+            with pytest.raises(ConflictError) as caught:
+                _create(repeat, locator, body)
+        finally:
+            if not postgres:
+                repeat.connection().exec_driver_sql(
+                    f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}"
+                )
+                repeat.commit()
+        first.rollback()
+    assert caught.value.field == "external_id"
+    assert _count(session, Order) == 0
+    assert _create(session, locator, body).status_code == 201
+
+
+def test_a_repeat_after_the_purge_is_refused_not_booked_again(
+    session: Session, locator: Locator, shops: dict[str, int]
+) -> None:
+    """Once the first answer is purged (after seven days), the same order again is a 409
+    naming external_id: the order is never booked twice."""
+    _create(session, locator, order_body())
+    assert idempotency.purge_expired(session=session, now=utcnow() + timedelta(days=8)) == 1
+    with pytest.raises(ConflictError) as caught:
+        _create(session, locator, order_body())
+    assert caught.value.field == "external_id"
+    assert _count(session, Order) == 1 and _count(session, IdempotencyRecord) == 0
