@@ -17,7 +17,7 @@ from models import BikeAssist
 
 Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
 Skill = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9_-]{1,32}$")
+    str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[A-Za-z0-9_-]{1,32}$")
 ]
 
 
