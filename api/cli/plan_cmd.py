@@ -16,6 +16,9 @@ from api.cli.errors import fail
 from api.cli.graph_cmd import OsmOption, ProfileOption, open_graph
 from depot.day import clock
 from depot.demo_day import central_depot, make_demo_day
+from depot.paper.demo import demo_slips, demo_stop_parcels
+from depot.paper.from_plan import day_manifests, placements
+from depot.paper.service import write_day_paper
 from depot.plan_export import day_plan_geojson, day_plan_json
 from depot.planning import DayPlan, plan_day
 from depot.rounds_map import render_rounds_html
@@ -92,7 +95,12 @@ def plan(
     ] = 45.0,
     workers: Annotated[int, typer.Option("--workers", help="Planner processes.")] = 2,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Write rounds.html, plan.json, rounds.geojson.")
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write rounds.html, plan.json, rounds.geojson, manifests/<bike>.pdf and "
+            "slips-a6.pdf (demo parcel codes).",
+        ),
     ] = None,
     profile: ProfileOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
@@ -147,6 +155,14 @@ def plan(
         (out / "plan.json").write_text(json.dumps(document, ensure_ascii=False, indent=1))
         (out / "rounds.geojson").write_text(json.dumps(day_plan_geojson(day)))
         progress(f"wrote {out / 'rounds.html'}, plan.json and rounds.geojson")
+        parcels = demo_stop_parcels(request)
+        manifests = day_manifests(graph, day, parcels=parcels, service_date=None, demo=True)
+        slips = demo_slips(request, placements(day), public_url=settings.public_url)
+        written = write_day_paper(out, manifests, slips, slip_format="a6")
+        progress(
+            f"wrote {len(manifests)} manifests under {out / 'manifests'} and "
+            f"{len(slips)} demo slips in {out / 'slips-a6.pdf'} ({len(written)} files)"
+        )
     if as_json:
         typer.echo(json.dumps(document, ensure_ascii=False))
     else:

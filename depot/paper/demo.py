@@ -15,7 +15,7 @@ from depot.paper.from_plan import Placement, StopParcels, windows_text
 from depot.paper.slips import SlipData, tracking_url
 
 DEMO_CUSTOMER = "Demo customer"
-DEMO_SHOP = "Demo webshop (parcels at the depot)"
+DEMO_SHOP = "Demo webshop"
 
 
 def demo_codes(stop: ParcelStop) -> tuple[str, ...]:
