@@ -61,6 +61,11 @@ class Route:
         return self.end_s - self.start_s
 
     @property
+    def working_s(self) -> int:
+        """Working time: riding, service and waiting (the round's duration less its breaks)."""
+        return self.duration_s - sum(b.duration_s for b in self.breaks)
+
+    @property
     def stop_ids(self) -> tuple[str, ...]:
         """The stops in visiting order, reloads left out."""
         return tuple(v.stop_id for v in self.visits if v.stop_id is not None)
