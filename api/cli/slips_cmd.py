@@ -12,7 +12,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from api.cli import app
 from api.cli.errors import fail
 from depot.errors import NotFoundError
-from depot.paper.collect import collect_slips
+from depot.paper.collect import collect_slips, plan_placements
 from depot.paper.service import SLIP_FORMATS, SlipFormat, slips_document, write_atomically
 from depot.settings import Settings
 from models.session import make_engine, make_sessionmaker
@@ -33,7 +33,8 @@ def slips(
 ) -> None:
     """One label per parcel delivered on --date: Code 128 of its code, QR of its tracking link.
 
-    Parcels not yet in a plan print "not planned yet".
+    Each label names the round and stop of the parcel's delivery in the day's current plan;
+    parcels not yet in a plan print "not planned yet".
     """
     try:
         service_date = date.fromisoformat(day)
@@ -58,6 +59,7 @@ def slips(
                 day=service_date,
                 public_url=settings.public_url,
                 shop_ref=shop,
+                placements=plan_placements(session=session, day=service_date),
             )
     except NotFoundError as exc:
         fail("--shop", exc.reason)

@@ -3,8 +3,9 @@
 Which parcels: those of the orders delivered on the day (cancelled orders left out), and the
 parcels a shop hands over that day for storage at the depot (no order yet). "2 of 3" counts the
 order's parcels from every shop, so the courier can check the whole stop; a storage parcel
-counts among its pickup's parcels. Parcels in no plan print "not planned yet": the plan's
-placement of each parcel is passed in by the caller (``placements``), read from the plan tables.
+counts among its pickup's parcels. The round and stop printed are those of the parcel's
+delivery in the day's current plans (:func:`plan_placements`); a parcel whose delivery is in no
+round prints "not planned yet".
 """
 
 from __future__ import annotations
@@ -18,7 +19,18 @@ from sqlalchemy.orm import Session, selectinload
 from depot.errors import NotFoundError
 from depot.paper.from_plan import Placement, windows_text
 from depot.paper.slips import SlipData, tracking_url
-from models import CustomerAddress, Order, OrderStatus, Parcel, Pickup, PickupPurpose, Shop
+from depot.rounds import current_rounds
+from depot.users import system_caller
+from models import (
+    CustomerAddress,
+    Order,
+    OrderStatus,
+    Parcel,
+    Pickup,
+    PickupPurpose,
+    Role,
+    Shop,
+)
 
 STORAGE = "Depot storage"
 
@@ -34,6 +46,34 @@ def address_lines(address: CustomerAddress) -> tuple[str, ...]:
     if address.matched_address:
         return (address.matched_address,)
     return (f"{address.lat:.5f}, {address.lon:.5f}",)
+
+
+def plan_placements(*, session: Session, day: date) -> dict[int, Placement]:
+    """Each parcel delivered in a round of ``day``'s current plans: the round and stop number.
+
+    Rounds are named by their vehicle (the bike's ref); stop numbers count the round's calls,
+    reloads left out, as the manifests and the courier's app do. Pickups are not placements:
+    the slip tells where the parcel is delivered.
+
+    Parameters
+    ----------
+    session : Session
+    day : date
+
+    Returns
+    -------
+    dict of parcel id to Placement
+    """
+    placed: dict[int, Placement] = {}
+    for round_ in current_rounds(
+        session=session, plan_date=day, caller=system_caller("slips", Role.ADMIN)
+    ):
+        calls = [stop for stop in round_.stops if stop.kind != "reload"]
+        for number, stop in enumerate(calls, start=1):
+            if stop.kind == "delivery":
+                for parcel in stop.parcels:
+                    placed[parcel.id] = Placement(round_.vehicle_ref, number)
+    return placed
 
 
 def _shop(session: Session, shop_ref: str) -> Shop:
@@ -63,7 +103,8 @@ def collect_slips(
     shop_ref : str, optional
         Only this shop's parcels.
     placements : mapping of parcel id to Placement, optional
-        Round and stop of each planned parcel; the others print "not planned yet".
+        Round and stop of each planned parcel (:func:`plan_placements`); the others print
+        "not planned yet".
 
     Returns
     -------

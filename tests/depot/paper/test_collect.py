@@ -13,10 +13,20 @@ from depot.contracts import OrderIn, PickupIn
 from depot.errors import NotFoundError
 from depot.intake import book_pickup, create_order
 from depot.locate import Locator
-from depot.paper.collect import collect_slips
+from depot.paper.collect import collect_slips, plan_placements
 from depot.paper.from_plan import Placement
 from depot.users import system_caller
-from models import Order, OrderSource, OrderStatus, Parcel
+from models import (
+    Order,
+    OrderSource,
+    OrderStatus,
+    Parcel,
+    Plan,
+    PlanKind,
+    PlanRound,
+    PlanStatus,
+    RoundStop,
+)
 from tests.dbfixtures import depot_today, order_body
 
 WEBSHOP = system_caller("webshop")
@@ -135,3 +145,69 @@ def test_unknown_shop_is_named(session: Session, shops: dict[str, int]) -> None:
     with pytest.raises(NotFoundError) as caught:
         collect_slips(session=session, day=delivery_day(), public_url=PUBLIC, shop_ref="S404")
     assert caught.value.field == "shop"
+
+
+def _stop(seq: int, kind: str, parcels: list[Parcel]) -> RoundStop:
+    """A round stop at 10:00 + seq minutes carrying ``parcels``."""
+    return RoundStop(
+        seq=seq, kind=kind, stop_ref=None if kind == "reload" else f"X{seq}", label=f"stop {seq}",
+        lat=55.68, lon=12.57, arrival_s=36_000 + 60 * seq, start_s=36_000 + 60 * seq,
+        end_s=36_060 + 60 * seq, load_after_g=0, load_after_ml=0, load_after_parcels=0,
+        parcels=parcels,
+    )  # fmt: skip
+
+
+def _plan(version: int, rounds: list[tuple[str, list[RoundStop]]]) -> Plan:
+    """A done combined plan of the delivery day with these rounds."""
+    plan = Plan(
+        plan_date=delivery_day(), kind=PlanKind.COMBINED, version=version,
+        status=PlanStatus.DONE, time_limit_s=2,
+    )  # fmt: skip
+    for seq, (vehicle, stops) in enumerate(rounds, start=1):
+        plan.rounds.append(
+            PlanRound(
+                seq=seq,
+                vehicle_ref=vehicle,
+                start_s=36_000,
+                end_s=40_000,
+                distance_m=5_000,
+                trips=2,
+                peak_load_g=9_000,
+                stops=stops,
+            )
+        )
+    return plan
+
+
+def test_placements_come_from_the_latest_plan_and_count_calls_not_reloads(
+    session: Session, shops: dict[str, int], locator: Locator
+) -> None:
+    """A parcel's placement is its delivery stop in the newest done plan of the day, numbered
+    among the round's calls (a reload is not one); a pickup alone is no placement; the parcels of an
+    older version's rounds are not placed by it."""
+    order(session, locator, "WS-1")
+    a, b, c, d = parcels_of(session, "WS-1")
+    session.add(_plan(1, [("OLD", [_stop(1, "delivery", [a, b, c, d])])]))
+    session.add(
+        _plan(
+            2,
+            [
+                (
+                    "S1-B01",
+                    [
+                        _stop(1, "pickup", [a, d]),
+                        _stop(2, "reload", []),
+                        _stop(3, "delivery", [a, b]),
+                    ],
+                ),
+                ("S1-B02", [_stop(1, "delivery", [c])]),
+            ],
+        )
+    )
+    session.commit()
+    placed = plan_placements(session=session, day=delivery_day())
+    assert placed == {
+        a.id: Placement("S1-B01", 2),
+        b.id: Placement("S1-B01", 2),
+        c.id: Placement("S1-B02", 1),
+    }
