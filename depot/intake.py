@@ -11,6 +11,7 @@ the reason stated, for a depot worker to correct (:mod:`depot.attention`).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, cast
@@ -144,12 +145,12 @@ def _write(
 def _run_idempotent(
     session: Session,
     claims: list[idempotency.Claim],
-    payload: Any,
-    work: Any,
+    request_fingerprint: str,
+    work: Callable[[], dict[str, Any]],
 ) -> IntakeResult:
     # The claims, the work and its answer are one transaction: a repeat arriving meanwhile waits
     # for it and gets the answer; if anything fails, the claims go with the rest.
-    outcome = idempotency.claim(session, claims, idempotency.fingerprint(payload), commit=False)
+    outcome = idempotency.claim(session, claims, request_fingerprint, commit=False)
     if isinstance(outcome, idempotency.Replay):
         return IntakeResult(outcome.status_code, outcome.body, replayed=True)
     try:
@@ -229,12 +230,16 @@ def create_order(
     """
     claims = [idempotency.Claim(f"order:{source.value}", order.external_id, "external_id")]
     claims += key_claim(caller, idempotency_key, idempotency_scope, "orders")
-    payload = {"source": source.value, "order": order.model_dump(mode="json")}
 
     def work() -> dict[str, Any]:
         return _write(session, order, source=source, caller=caller, locator=locator, today=today)
 
-    return _run_idempotent(session, claims, payload, work)
+    return _run_idempotent(session, claims, order_fingerprint(order, source), work)
+
+
+def order_fingerprint(order: OrderIn, source: OrderSource) -> str:
+    """What tells a repeat of an order from a changed one: the hash of its source and body."""
+    return idempotency.fingerprint({"source": source.value, "order": order.model_dump(mode="json")})
 
 
 def book_pickup(
@@ -303,7 +308,9 @@ def book_pickup(
             )
     if not claims:
         claims = [idempotency.Claim("pickups:unkeyed", secrets.token_hex(16), "")]
-    payload = {"shop": shop.ref, "pickup": pickup.model_dump(mode="json")}
+    request_fingerprint = idempotency.fingerprint(
+        {"shop": shop.ref, "pickup": pickup.model_dump(mode="json")}
+    )
     booked = f"pickup booked for {pickup.date} {format_clock(ready[0])}–{format_clock(ready[1])}"
 
     def work() -> dict[str, Any]:
@@ -322,7 +329,7 @@ def book_pickup(
             return {"pickup": order["pickups"][0], "parcels": order["parcels"], "order": order}
         return {**_store_at_depot(session, pickup, shop, ready, caller, booked), "order": None}
 
-    return _run_idempotent(session, claims, payload, work)
+    return _run_idempotent(session, claims, request_fingerprint, work)
 
 
 def _store_at_depot(

@@ -27,10 +27,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from depot import idempotency
 from depot.csv_import import CsvOrder, CsvParse, RowError
 from depot.errors import ServiceError
-from depot.intake import create_order
+from depot.intake import create_order, order_fingerprint
 from depot.locate import Locator
 from depot.users import Caller
 from models import IdempotencyRecord, OrderSource
@@ -192,8 +191,7 @@ def _conflicts_with_stored(session: Session, rows: list[CsvOrder]) -> list[RowEr
         )
         for record in records:
             row = by_id[record.key]
-            payload = {"source": OrderSource.CSV.value, "order": row.order.model_dump(mode="json")}
-            if record.fingerprint != idempotency.fingerprint(payload):
+            if record.fingerprint != order_fingerprint(row.order, OrderSource.CSV):
                 errors.append(
                     RowError(
                         row.row,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -28,24 +30,30 @@ def _display(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+@contextmanager
+def _database_errors(url: str) -> Iterator[None]:
+    """A bad or unreachable ``BAKFIETS_DATABASE_URL`` is one line naming it, exit status 2."""
+    try:
+        yield
+    except ArgumentError as exc:
+        fail("BAKFIETS_DATABASE_URL", f"not a database URL ({exc})")
+    except OperationalError as exc:
+        fail("BAKFIETS_DATABASE_URL", f"{_display(url)}: cannot connect ({exc.orig})")
+
+
 @db_app.command("upgrade")
 def db_upgrade(
     revision: Annotated[str, typer.Option("--revision", help="Target revision.")] = "head",
 ) -> None:
     """Apply every migration not yet applied (creates the SQLite file if needed)."""
-    settings = Settings()
-    url = settings.database_url
-    try:
+    url = Settings().database_url
+    with _database_errors(url):
         upgrade(url, revision)
         engine = make_engine(url)
         try:
             at = current_revision(engine)
         finally:
             engine.dispose()
-    except ArgumentError as exc:
-        fail("BAKFIETS_DATABASE_URL", f"not a database URL ({exc})")
-    except OperationalError as exc:
-        fail("BAKFIETS_DATABASE_URL", f"{_display(url)}: cannot connect ({exc.orig})")
     typer.echo(f"database {_display(url)} is at revision {at}")
 
 
@@ -79,15 +87,11 @@ def db_purge_idempotency(
     if older_than_days < RETENTION_DAYS:
         fail("--older-than-days", f"keep idempotency records at least {RETENTION_DAYS} days")
     url = Settings().database_url
-    try:
+    with _database_errors(url):
         engine = make_engine(url)
         try:
             with make_sessionmaker(engine)() as session:
                 deleted = purge_expired(session=session, retention_days=older_than_days)
         finally:
             engine.dispose()
-    except ArgumentError as exc:
-        fail("BAKFIETS_DATABASE_URL", f"not a database URL ({exc})")
-    except OperationalError as exc:
-        fail("BAKFIETS_DATABASE_URL", f"{_display(url)}: cannot use it ({exc.orig})")
     typer.echo(f"deleted {deleted} idempotency records older than {older_than_days} days")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query
 from fastapi.responses import JSONResponse
 
 from api.deps import LocatorDep, SessionDep, TodayDep, require
+from api.responses import intake_response
 from api.schemas.common import errors
 from api.schemas.orders import OrderIn, OrderOut, OrderPage
 from depot.intake import create_order
@@ -59,8 +60,7 @@ def post_order(
         today=today,
         idempotency_key=idempotency_key,
     )
-    headers = {"Idempotent-Replayed": "true"} if result.replayed else None
-    return JSONResponse(result.body, status_code=result.status_code, headers=headers)
+    return intake_response(result.status_code, result.body, replayed=result.replayed)
 
 
 @router.get("", response_model=OrderPage, responses=errors(401, 403, 422))

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from api.deps import LocatorDep, SessionDep, TodayDep, require
+from api.responses import intake_response
 from api.routes.orders import IdempotencyKey
 from api.schemas.common import errors
 from api.schemas.pickups import PickupBookingOut, PickupIn
@@ -42,5 +43,4 @@ def post_pickup(
         today=today,
         idempotency_key=idempotency_key,
     )
-    headers = {"Idempotent-Replayed": "true"} if result.replayed else None
-    return JSONResponse(result.body, status_code=result.status_code, headers=headers)
+    return intake_response(result.status_code, result.body, replayed=result.replayed)

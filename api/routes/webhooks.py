@@ -7,13 +7,20 @@ reads the request; :mod:`depot.webhook_intake` does the rest.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
+from pydantic import SecretStr
+from sqlalchemy.orm import Session
 
 from api.deps import LocatorDep, SessionDep, SettingsDep, TodayDep
+from api.responses import intake_response
 from api.schemas.common import errors
+from depot.locate import Locator
+from depot.settings import Settings
 from depot.webhook_intake import WebhookAnswer, take_shopify_order, take_woocommerce_order
 from depot.webshop.common import WebshopConfig
 from depot.webshop.errors import SignatureError
@@ -36,13 +43,30 @@ async def raw_body(request: Request) -> bytes:
 RawBody = Annotated[bytes, Depends(raw_body)]
 
 
-def _answer(answer: WebhookAnswer) -> JSONResponse:
-    headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
-    return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
-
-
-def _unauthorised(exc: SignatureError) -> HTTPException:
-    return HTTPException(401, {"field": exc.header, "reason": exc.reason})
+def _take(
+    take: Callable[..., WebhookAnswer],
+    secret: SecretStr,
+    request: Request,
+    body: bytes,
+    session: Session,
+    settings: Settings,
+    locator: Locator,
+    today: date,
+) -> JSONResponse:
+    """Hand the raw webhook to its depot function; a bad signature is 401 naming the header."""
+    try:
+        answer = take(
+            session=session,
+            raw_body=body,
+            headers=request.headers,
+            secret=secret.get_secret_value(),
+            config=WebshopConfig.from_settings(settings),
+            locator=locator,
+            today=today,
+        )
+    except SignatureError as exc:
+        raise HTTPException(401, {"field": exc.header, "reason": exc.reason}) from None
+    return intake_response(answer.status_code, answer.body, replayed=answer.replayed)
 
 
 @router.post(
@@ -65,19 +89,8 @@ def shopify_orders_create(
     """Shopify ``orders/create``: 201 with the order (the same answer for every retry of the
     event, ``X-Shopify-Event-Id``); 200 with the reason for an order Bakfiets does not deliver;
     401 for a bad ``X-Shopify-Hmac-Sha256``; 422 naming the payload field that is wrong."""
-    try:
-        answer = take_shopify_order(
-            session=session,
-            raw_body=body,
-            headers=request.headers,
-            secret=settings.shopify_webhook_secret.get_secret_value(),
-            config=WebshopConfig.from_settings(settings),
-            locator=locator,
-            today=today,
-        )
-    except SignatureError as exc:
-        raise _unauthorised(exc) from None
-    return _answer(answer)
+    secret = settings.shopify_webhook_secret
+    return _take(take_shopify_order, secret, request, body, session, settings, locator, today)
 
 
 @router.post(
@@ -100,16 +113,5 @@ def woocommerce_order(
     """WooCommerce ``order.created`` / ``order.updated``: 201 with the order (the same answer for
     a repeat of the same order version); 200 for the creation ping and for orders not delivered
     (yet); 401 for a bad ``X-WC-Webhook-Signature``; 422 naming the payload field."""
-    try:
-        answer = take_woocommerce_order(
-            session=session,
-            raw_body=body,
-            headers=request.headers,
-            secret=settings.woocommerce_webhook_secret.get_secret_value(),
-            config=WebshopConfig.from_settings(settings),
-            locator=locator,
-            today=today,
-        )
-    except SignatureError as exc:
-        raise _unauthorised(exc) from None
-    return _answer(answer)
+    secret = settings.woocommerce_webhook_secret
+    return _take(take_woocommerce_order, secret, request, body, session, settings, locator, today)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypedDict
 
 from depot.settings import Settings
-from depot.webshop.errors import PayloadError, SignatureError
+from depot.webshop.errors import NotForDeliveryError, PayloadError, SignatureError
 from depot.webshop.slots import DateOrder, WindowBody
 
 __all__ = [
@@ -31,8 +31,12 @@ __all__ = [
     "ParcelBody",
     "ShopMapping",
     "WebshopConfig",
+    "adapted_order",
+    "fold_key",
+    "lines_by_shop",
     "parcels_for_weight",
     "read_json_object",
+    "shop_for_item",
     "split_street_line",
     "unkept_address_note",
     "verify_hmac_signature",
@@ -297,6 +301,68 @@ def parcels_for_weight(weight_g: int, *, config: WebshopConfig) -> list[ParcelBo
         {"weight_g": base + (1 if i < extra else 0), "volume_ml": config.parcel_volume_ml}
         for i in range(count)
     ]
+
+
+def fold_key(name: str) -> str:
+    """A payload key or attribute name compared loosely: lower case, letters and digits only
+    (``"Delivery-Date"`` and ``"delivery_date"`` are both ``"deliverydate"``)."""
+    return re.sub(r"[\W_]+", "", name.casefold())
+
+
+def shop_for_item(config: WebshopConfig, *, vendor: str | None, sku: str | None, field: str) -> str:
+    """The ref of the shop a line item comes from (by SKU prefix, then vendor).
+
+    Raises
+    ------
+    PayloadError
+        ``field``: neither the SKU nor the vendor is mapped to a shop.
+    """
+    shop = config.mapping.shop_for(vendor=vendor, sku=sku)
+    if shop is None:
+        raise PayloadError(
+            field,
+            f"neither SKU {sku!r} nor vendor {vendor!r} is mapped to a Bakfiets shop "
+            "(BAKFIETS_WEBSHOP_SKU_PREFIX_SHOPS, BAKFIETS_WEBSHOP_VENDOR_SHOPS)",
+        )
+    return shop
+
+
+def lines_by_shop(weight_by_shop: Mapping[str, int], *, config: WebshopConfig) -> list[LineBody]:
+    """One order line per shop, its goods (grams) packed by :func:`parcels_for_weight`.
+
+    Raises
+    ------
+    NotForDeliveryError
+        No shop has anything to deliver.
+    """
+    if not weight_by_shop:
+        raise NotForDeliveryError("line_items: no item needs delivery")
+    return [
+        {"shop": shop, "parcels": parcels_for_weight(weight_g, config=config)}
+        for shop, weight_g in weight_by_shop.items()
+    ]
+
+
+def adapted_order(
+    *,
+    external_id: str,
+    delivery_date: str,
+    windows: list[WindowBody],
+    address: AddressBody,
+    customer: CustomerBody,
+    lines: list[LineBody],
+    notes: list[str],
+) -> AdaptedOrder:
+    """The order body an adapter read, with its notes."""
+    body: OrderBody = {
+        "external_id": external_id,
+        "delivery_date": delivery_date,
+        "customer": customer,
+        "address": address,
+        "windows": windows,
+        "lines": lines,
+    }
+    return AdaptedOrder(body=body, notes=tuple(notes))
 
 
 def text_or_none(value: object) -> str | None:

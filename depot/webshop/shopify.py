@@ -24,7 +24,6 @@ What is read from the order (``orders/create`` payload, Admin REST order resourc
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,11 +32,13 @@ from depot.webshop.common import (
     AddressBody,
     CustomerBody,
     LineBody,
-    OrderBody,
     WebshopConfig,
-    parcels_for_weight,
+    adapted_order,
+    fold_key,
+    lines_by_shop,
     require_mapping,
     require_text,
+    shop_for_item,
     split_street_line,
     text_or_none,
     unkept_address_note,
@@ -128,7 +129,7 @@ def order_from_shopify(payload: Mapping[str, Any], *, config: WebshopConfig) -> 
         raise NotForDeliveryError(f"cancelled_at: order {order_id} was cancelled")
     attributes = _note_attributes(payload.get("note_attributes"))
     method = _attribute(attributes, _METHOD_NAMES)
-    if method and _fold(method[1]) not in _DELIVERY_METHODS:
+    if method and fold_key(method[1]) not in _DELIVERY_METHODS:
         raise NotForDeliveryError(
             f"note_attributes.{method[0]} is {method[1]!r}: only local delivery orders come to "
             "Bakfiets"
@@ -137,19 +138,15 @@ def order_from_shopify(payload: Mapping[str, Any], *, config: WebshopConfig) -> 
     notes: list[str] = []
     address, customer = _address_and_customer(payload, notes)
     lines = _lines(payload.get("line_items"), config=config, notes=notes)
-    body: OrderBody = {
-        "external_id": order_id,
-        "delivery_date": delivery_date,
-        "customer": customer,
-        "address": address,
-        "windows": windows,
-        "lines": lines,
-    }
-    return AdaptedOrder(body=body, notes=tuple(notes))
-
-
-def _fold(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.casefold())
+    return adapted_order(
+        external_id=order_id,
+        delivery_date=delivery_date,
+        windows=windows,
+        address=address,
+        customer=customer,
+        lines=lines,
+        notes=notes,
+    )
 
 
 def _note_attributes(value: object) -> dict[str, tuple[str, str]]:
@@ -164,7 +161,7 @@ def _note_attributes(value: object) -> dict[str, tuple[str, str]]:
         name = require_text(item.get("name"), field=f"note_attributes[{number}].name")
         text = text_or_none(item.get("value"))
         if text is not None:
-            found[_fold(name)] = (name, text)
+            found[fold_key(name)] = (name, text)
     return found
 
 
@@ -252,21 +249,10 @@ def _lines(value: object, *, config: WebshopConfig, notes: list[str]) -> list[Li
         if quantity == 0:
             continue
         vendor, sku = text_or_none(item.get("vendor")), text_or_none(item.get("sku"))
-        shop = config.mapping.shop_for(vendor=vendor, sku=sku)
-        if shop is None:
-            raise PayloadError(
-                f"{where}.vendor",
-                f"neither vendor {vendor!r} nor SKU {sku!r} is mapped to a Bakfiets shop "
-                "(BAKFIETS_WEBSHOP_VENDOR_SHOPS, BAKFIETS_WEBSHOP_SKU_PREFIX_SHOPS)",
-            )
+        shop = shop_for_item(config, vendor=vendor, sku=sku, field=f"{where}.vendor")
         grams = whole_number(item.get("grams", 0), field=f"{where}.grams")
         if grams == 0:
             grams = config.item_weight_g
             notes.append(f"{where}.grams ({title}): no weight; assumed {grams} g per item")
         weight_by_shop[shop] = weight_by_shop.get(shop, 0) + grams * quantity
-    if not weight_by_shop:
-        raise NotForDeliveryError("line_items: no item needs delivery")
-    return [
-        {"shop": shop, "parcels": parcels_for_weight(weight_g, config=config)}
-        for shop, weight_g in weight_by_shop.items()
-    ]
+    return lines_by_shop(weight_by_shop, config=config)

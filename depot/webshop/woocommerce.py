@@ -25,7 +25,6 @@ What is read from the order (REST API v3 order resource):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs
@@ -35,11 +34,13 @@ from depot.webshop.common import (
     AddressBody,
     CustomerBody,
     LineBody,
-    OrderBody,
     WebshopConfig,
-    parcels_for_weight,
+    adapted_order,
+    fold_key,
+    lines_by_shop,
     require_mapping,
     require_text,
+    shop_for_item,
     split_street_line,
     text_or_none,
     unkept_address_note,
@@ -187,15 +188,15 @@ def order_from_woocommerce(payload: Mapping[str, Any], *, config: WebshopConfig)
     notes: list[str] = []
     address, customer = _address_and_customer(payload, notes)
     lines = _lines(payload.get("line_items"), config=config, notes=notes)
-    body: OrderBody = {
-        "external_id": order_id,
-        "delivery_date": delivery_date,
-        "customer": customer,
-        "address": address,
-        "windows": windows,
-        "lines": lines,
-    }
-    return AdaptedOrder(body=body, notes=tuple(notes))
+    return adapted_order(
+        external_id=order_id,
+        delivery_date=delivery_date,
+        windows=windows,
+        address=address,
+        customer=customer,
+        lines=lines,
+        notes=notes,
+    )
 
 
 def _meta(value: object, *, field: str) -> dict[str, Any]:
@@ -289,29 +290,18 @@ def _lines(value: object, *, config: WebshopConfig, notes: list[str]) -> list[Li
         if quantity == 0:
             continue
         meta = {
-            re.sub(r"[\W_]+", "", key.casefold()): (key, item_value)
+            fold_key(key): (key, item_value)
             for key, item_value in _meta(item.get("meta_data"), field=f"{where}.meta_data").items()
         }
         vendor = next((text_or_none(v) for k, (_, v) in meta.items() if k in _VENDOR_KEYS), None)
         sku = text_or_none(item.get("sku"))
-        shop = config.mapping.shop_for(vendor=vendor, sku=sku)
-        if shop is None:
-            raise PayloadError(
-                f"{where}.sku",
-                f"neither SKU {sku!r} nor vendor {vendor!r} is mapped to a Bakfiets shop "
-                "(BAKFIETS_WEBSHOP_SKU_PREFIX_SHOPS, BAKFIETS_WEBSHOP_VENDOR_SHOPS)",
-            )
+        shop = shop_for_item(config, vendor=vendor, sku=sku, field=f"{where}.sku")
         grams = _item_grams(meta, where=where, config=config)
         if grams is None:
             grams = config.item_weight_g
             notes.append(f"{where} ({title}): no weight; assumed {grams} g per item")
         weight_by_shop[shop] = weight_by_shop.get(shop, 0) + grams * quantity
-    if not weight_by_shop:
-        raise NotForDeliveryError("line_items: no item needs delivery")
-    return [
-        {"shop": shop, "parcels": parcels_for_weight(weight_g, config=config)}
-        for shop, weight_g in weight_by_shop.items()
-    ]
+    return lines_by_shop(weight_by_shop, config=config)
 
 
 def _item_grams(

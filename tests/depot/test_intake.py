@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from depot import idempotency
 from depot.contracts import OrderIn
 from depot.errors import ConflictError, InvalidInputError
-from depot.intake import IntakeResult, create_order
+from depot.intake import IntakeResult, create_order, order_fingerprint
 from depot.locate import Locator
 from depot.tracking import change_status
 from depot.users import system_caller
@@ -113,9 +113,7 @@ def test_in_flight_repeat_is_409_then_taken_over_when_stale(
     """While the first request holds the claim, a repeat is a conflict; a claim left by a
     request that died is taken over after STALE_IN_FLIGHT_S and the order goes through."""
     body = order_body()
-    fp = idempotency.fingerprint(
-        {"source": "webshop", "order": OrderIn.model_validate(body).model_dump(mode="json")}
-    )
+    fp = order_fingerprint(OrderIn.model_validate(body), OrderSource.WEBSHOP)
     claim = idempotency.Claim("order:webshop", body["external_id"], "external_id")
     ids = idempotency.claim(session, [claim], fp)
     assert isinstance(ids, list)
@@ -290,9 +288,7 @@ def test_a_repeat_waits_for_the_first_then_409(
     when the database gives up waiting (lock or busy timeout) the repeat is a 409 naming
     external_id, and no second order exists."""
     body = order_body()
-    fp = idempotency.fingerprint(
-        {"source": "webshop", "order": OrderIn.model_validate(body).model_dump(mode="json")}
-    )
+    fp = order_fingerprint(OrderIn.model_validate(body), OrderSource.WEBSHOP)
     claim = idempotency.Claim("order:webshop", body["external_id"], "external_id")
     with session_factory() as first, session_factory() as repeat:
         assert isinstance(idempotency.claim(first, [claim], fp, commit=False), list)
