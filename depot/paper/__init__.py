@@ -1,0 +1,1 @@
+"""Paper for the depot: pickup slips, driver manifests and the round maps on them."""
