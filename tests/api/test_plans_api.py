@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Order, Parcel
+from depot import plan_store
+from models import Order, Parcel, PlanRound
 from tests.api.plan_day import Client, set_up_day, wait_done
 from tests.dbfixtures import depot_today
 
@@ -139,3 +140,26 @@ def test_replan_keeps_a_started_round_frozen(plan_client: Client, shops: dict[st
     # The courier now reads the new version's rounds, not the replaced ones.
     current = ida.get("/api/v1/rounds", params={"date": day.day.isoformat()}).json()
     assert {r["plan_id"] for r in current} == {second["id"]}
+
+
+def test_a_failure_while_writing_leaves_no_rounds(
+    plan_client: Client, shops: dict[str, int], session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run fails after its rounds were added but before the plan was marked done (the
+    summary cannot be built): the plan is failed with that error, and not one round of it is
+    stored — rounds and the done mark are one transaction."""
+
+    def broken(_request: object) -> dict[str, object]:
+        raise RuntimeError("the summary could not be built")
+
+    monkeypatch.setattr(plan_store, "describe", broken)
+    depot = plan_client("depot")
+    day = set_up_day(depot, plan_client, shops, depot_today() + timedelta(days=2))
+    body = {"date": day.day.isoformat(), "kind": "deliveries", "time_limit_s": 1}
+    plan = wait_done(depot, depot.post("/api/v1/plans", json=body).json()["status_url"])
+    assert plan["status"] == "failed"
+    assert plan["error"] == "RuntimeError: the summary could not be built"
+    assert plan.get("rounds") is None
+    session.expire_all()
+    count = select(func.count()).where(PlanRound.plan_id == plan["id"])
+    assert session.scalar(count) == 0
