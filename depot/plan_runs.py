@@ -30,12 +30,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from depot.errors import ConflictError, InvalidInputError, NotFoundError
 from depot.plan_input import PlanningInput, get_depot, planning_input
+from depot.plan_parts import FanOut, store_parts
 from depot.plan_store import write_result
 from depot.planning import plan_prepared, prepare_day
 from depot.users import Caller
 from maps.graph import BikeGraph
 from models import Plan, PlanKind, PlanStatus, utcnow
 from planner.solve import SolveParams
+from planner.zones import PART_STOPS, parts_needed
 
 log = logging.getLogger(__name__)
 
@@ -305,8 +307,14 @@ def run_plan(
     graph: Callable[[], BikeGraph],
     snap_limit_m: float,
     solve_workers: int = 1,
+    part_stops: int = PART_STOPS,
+    fan_out: FanOut | None = None,
 ) -> str:
     """Run plan ``plan_id`` to the end: the body of the planning job (idempotent).
+
+    A day too large for one search (:func:`planner.zones.parts_needed` with ``part_stops``) is
+    split into parts, stored, and handed to ``fan_out`` one job a part
+    (:mod:`depot.plan_parts`); this job then ends and the last part's job writes the plan.
 
     Parameters
     ----------
@@ -320,12 +328,16 @@ def run_plan(
         Farthest an address may lie from a bikeable way, metres.
     solve_workers : int
         Planner processes (1 inside a Celery worker process, which may not fork).
+    part_stops : int
+        Stops a part is sized for; a day above 1.25 times that is split.
+    fan_out : callable, optional
+        Starts one part's job; without it a large day is planned in this job.
 
     Returns
     -------
     str
-        ``"done"``, ``"failed"``, ``"skipped"`` (already finished) or ``"lost"`` (cancelled or
-        taken over meanwhile; nothing written).
+        ``"done"``, ``"split"`` (parts handed out), ``"failed"``, ``"skipped"`` (already
+        finished) or ``"lost"`` (cancelled or taken over meanwhile; nothing written).
     """
     attempt = _claim(sessions, plan_id)
     if attempt is None:
@@ -345,6 +357,26 @@ def run_plan(
         progress(stage="matrix")
         network = graph()
         prepared = prepare_day(network, inp.request, snap_limit_m=snap_limit_m)
+        k = parts_needed(len(prepared.problem.stops), part_stops)
+        if k > 1 and fan_out is not None:
+            with sessions() as session:
+                mine = session.execute(update(Plan).where(*_mine(plan_id, attempt)).values(
+                    stage=f"parts 0/{k}", progress_share=0.0
+                ))  # fmt: skip
+                if getattr(mine, "rowcount", 0) != 1:
+                    raise PlanLostError(plan_id)
+                n = store_parts(
+                    session=session,
+                    plan_id=plan_id,
+                    attempt=attempt,
+                    inp=inp,
+                    prepared=prepared,
+                    k=k,
+                )
+                session.commit()
+            for part_no in range(1, n + 1):
+                fan_out(plan_id, attempt, part_no)
+            return "split"
         progress(stage="solving")
         with _Ticker(lambda share: progress(progress_share=share), params.time_limit_s) as ticker:
             day_plan = plan_prepared(network, inp.request, prepared, params=params)
@@ -352,7 +384,7 @@ def run_plan(
             raise PlanLostError(plan_id)
         planned = sum(1 for r in day_plan.rounds for v in r.visits if v.stop_id is not None)
         progress(stage="writing", progress_share=1.0, stops_planned=planned)
-        written = _write(sessions, plan_id, attempt, inp, day_plan)
+        written = write_plan(sessions, plan_id, attempt, inp, day_plan)
         return "done" if written else "lost"
     except PlanLostError:
         log.info("plan %s was cancelled or taken over; attempt %s wrote nothing", plan_id, attempt)
@@ -374,7 +406,7 @@ def run_plan(
         return "failed"
 
 
-def _write(
+def write_plan(
     sessions: sessionmaker[Session],
     plan_id: int,
     attempt: int,

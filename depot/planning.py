@@ -398,14 +398,43 @@ def plan_prepared(
     DayPlan
     """
     say = progress or (lambda _line: None)
-    stops, snaps = day.stops, day.snaps
+    stops = day.stops
     say(
         f"planning {len(stops)} stops on {len(request.bikes)} bikes "
         f"(time limit {params.time_limit_s:.0f} s, {params.workers} worker(s))"
     )
     plan = solve(day.problem, params)
-    by_id = {s.id: s for s in stops}
-    rounds = [_round(graph, route, by_id, request.depot, snaps) for route in plan.routes]
+    return finish_day(graph, request, day, plan, progress=say)
+
+
+def finish_day(
+    graph: BikeGraph,
+    request: DayRequest,
+    day: PreparedDay,
+    plan: Plan,
+    *,
+    progress: Progress | None = None,
+) -> DayPlan:
+    """Spell out a solved day: addresses, loads and streets of each round, every stop left
+    out with its reason (a plan solved elsewhere, e.g. in parts, is finished here too).
+
+    Parameters
+    ----------
+    graph : BikeGraph
+    request : DayRequest
+    day : PreparedDay
+        What ``plan`` was solved from (its places index ``day.snaps``).
+    plan : Plan
+        The planner's answer to ``day.problem``.
+    progress : callable, optional
+
+    Returns
+    -------
+    DayPlan
+    """
+    say = progress or (lambda _line: None)
+    by_id = {s.id: s for s in day.stops}
+    rounds = [_round(graph, route, by_id, request.depot, day.snaps) for route in plan.routes]
     unplanned = list(day.unplanned) + [
         UnplannedStop(u.stop_id, by_id[u.stop_id].place.label, u.code, u.reason)
         for u in plan.unassigned

@@ -44,6 +44,12 @@ class Settings(BaseSettings):
         "wait for one rather than open and close a connection of their own.",
     )
     broker_url: str = Field("", description="Celery broker; empty runs jobs in-process.")
+    plan_part_stops: int = Field(
+        1000,
+        ge=2,
+        description="A day of more than 1.25 times this many stops is planned in parts, one "
+        "job each (planner.zones.parts_needed).",
+    )
     timezone: str = Field(
         "Europe/Copenhagen", description="The depot's time zone: delivery dates and windows."
     )

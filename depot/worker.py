@@ -25,14 +25,15 @@ import json
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, Protocol
 
 from celery import Celery, shared_task
 from sqlalchemy.orm import Session, sessionmaker
 
-from depot.plan_runs import MAX_TIME_LIMIT_S, run_plan
+from depot.plan_parts import run_part
+from depot.plan_runs import MAX_TIME_LIMIT_S, run_plan, write_plan
 from depot.settings import Settings
 from maps.graph import BikeGraph, load_graph
 from maps.profiles import PedestrianMode, get_profile
@@ -41,6 +42,7 @@ from models.session import make_engine, make_sessionmaker
 log = logging.getLogger(__name__)
 
 TASK_NAME = "bakfiets.plan_day"
+PART_TASK_NAME = "bakfiets.plan_part"
 QUEUE = "bakfiets-plans"
 #: Hard limit of one planning job: the longest search plus reading, matrix and streets.
 JOB_TIME_LIMIT_S = 3 * MAX_TIME_LIMIT_S
@@ -102,6 +104,21 @@ class InProcessRunner:
             plan_id=plan_id,
             graph=self.graph,
             snap_limit_m=self.settings.snap_limit_m,
+            part_stops=self.settings.plan_part_stops,
+            fan_out=self.submit_part,
+        )
+        future.add_done_callback(_log_crash)
+
+    def submit_part(self, plan_id: int, attempt: int, part_no: int) -> None:
+        """Queue one part of a large plan on the planning thread."""
+        future = self.pool.submit(
+            run_part,
+            sessions=self.sessions,
+            plan_id=plan_id,
+            attempt=attempt,
+            part_no=part_no,
+            graph=self.graph,
+            write=partial(write_plan, self.sessions),
         )
         future.add_done_callback(_log_crash)
 
@@ -166,11 +183,32 @@ def plan_day_task(self: Any, plan_id: int) -> str:
     delivery = getattr(self.request, "delivery_info", None) or {}
     if delivery.get("redelivered"):
         log.warning("plan %s: message delivered again (a worker was lost)", plan_id)
+
+    def fan_out(plan: int, attempt: int, part_no: int) -> None:
+        self.app.send_task(PART_TASK_NAME, args=[plan, attempt, part_no], queue=QUEUE)
+
     return run_plan(
         sessions=_sessions(settings.database_url),
         plan_id=plan_id,
         graph=graph_loader(settings),
         snap_limit_m=settings.snap_limit_m,
+        part_stops=settings.plan_part_stops,
+        fan_out=fan_out,
+    )
+
+
+@shared_task(name=PART_TASK_NAME, bind=True, acks_late=True, reject_on_worker_lost=True)
+def plan_part_task(self: Any, plan_id: int, attempt: int, part_no: int) -> str:
+    """Plan one part of a large day (idempotent); the last part assembles and writes the plan."""
+    settings: Settings = getattr(self.app, "bakfiets_settings", None) or Settings()
+    sessions = _sessions(settings.database_url)
+    return run_part(
+        sessions=sessions,
+        plan_id=plan_id,
+        attempt=attempt,
+        part_no=part_no,
+        graph=graph_loader(settings),
+        write=partial(write_plan, sessions),
     )
 
 

@@ -23,7 +23,7 @@ from models.enums import (
 from models.idempotency import IdempotencyRecord
 from models.order import Order, OrderLine, OrderWindow
 from models.parcel import Parcel, ParcelEvent, Pickup
-from models.plan import Plan, PlanRound, PlanUnassigned, RoundStop
+from models.plan import Plan, PlanPart, PlanRound, PlanUnassigned, RoundStop
 from models.shop import Shop, ShopPickupWindow
 from models.user import ApiToken, User
 
@@ -54,6 +54,7 @@ __all__ = [
     "PickupStatus",
     "Plan",
     "PlanKind",
+    "PlanPart",
     "PlanRound",
     "PlanStatus",
     "PlanUnassigned",

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -205,3 +206,25 @@ class PlanUnassigned(Base):
 
     plan: Mapped[Plan] = relationship(back_populates="unassigned")
     parcels: Mapped[list[Parcel]] = relationship(secondary=unassigned_parcels, order_by="Parcel.id")
+
+
+class PlanPart(Base):
+    """One part of a large day, planned by its own job (see :mod:`depot.plan_parts`).
+
+    Part 0 of an attempt holds what the parts are assembled with (``payload``); parts 1..k hold
+    their planning problem (``payload``) and, once solved, the planner's answer (``result``).
+    Both are pickled by Bakfiets itself and read back only by Bakfiets.
+    """
+
+    __tablename__ = "plan_parts"
+    __table_args__ = (UniqueConstraint("plan_id", "attempt", "part_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    attempt: Mapped[int]
+    part_no: Mapped[int]
+    parts: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    result: Mapped[bytes | None] = mapped_column(LargeBinary)
+    worker: Mapped[str | None] = mapped_column(String(200))

@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from depot import plan_store
-from models import Order, Parcel, PlanRound
+from models import Order, Parcel, PlanPart, PlanRound
 from tests.api.plan_day import Client, set_up_day, wait_done
 from tests.dbfixtures import depot_today
 
@@ -163,3 +164,42 @@ def test_a_failure_while_writing_leaves_no_rounds(
     session.expire_all()
     count = select(func.count()).where(PlanRound.plan_id == plan["id"])
     assert session.scalar(count) == 0
+
+
+def test_a_large_day_is_planned_in_parts_one_job_each(
+    plan_app: FastAPI, plan_client: Client, shops: dict[str, int], session: Session
+) -> None:
+    """With parts sized for 8 stops, the 22-stop combined day is split the planner's way into 3
+    parts, each planned by its own job; the last job assembles one plan in which every parcel
+    is on one stop or explained, and pairs stay on one bike, pickup first."""
+    runner = plan_app.state.plan_runner
+    runner.settings = runner.settings.model_copy(update={"plan_part_stops": 8})
+    depot = plan_client("depot")
+    day = set_up_day(depot, plan_client, shops, depot_today() + timedelta(days=2))
+    body = {"date": day.day.isoformat(), "kind": "combined", "time_limit_s": 1}
+    plan = wait_done(depot, depot.post("/api/v1/plans", json=body).json()["status_url"])
+    assert plan["status"] == "done", plan["error"]
+    assert "planned in 3 parts, one job each" in plan["summary"]["notes"]
+    session.expire_all()
+    parts = session.scalars(select(PlanPart).where(PlanPart.plan_id == plan["id"])).all()
+    assert sorted((p.part_no, p.status) for p in parts) == [
+        (0, "context"),
+        (1, "done"),
+        (2, "done"),
+        (3, "done"),
+    ]
+    seen: list[int] = []
+    for round_ in plan["rounds"]:
+        refs = [s["stop_ref"] for s in round_["stops"]]
+        for stop in round_["stops"]:
+            if stop["kind"] == "delivery":
+                seen += stop["parcel_ids"]
+            if stop["stop_ref"] and stop["stop_ref"].startswith("X"):  # a pair's pickup
+                assert refs.index("Y" + stop["stop_ref"][1:]) > refs.index(stop["stop_ref"])
+    seen += [pid for u in plan["unassigned"] for pid in u["parcel_ids"] if u["kind"] == "delivery"]
+    parcels = session.scalars(
+        select(Parcel.id)
+        .join(Order, Parcel.order_id == Order.id)
+        .where(Order.delivery_date == day.day)
+    ).all()
+    assert sorted(seen) == sorted(parcels)

@@ -28,7 +28,7 @@ from api.main import create_app
 from depot.locate import Locator
 from depot.settings import Settings
 from depot.worker import QUEUE, TASK_NAME, make_celery
-from models import Plan, PlanRound, RoundStop
+from models import Plan, PlanPart, PlanRound, RoundStop
 from models.plan import round_stop_parcels
 from tests.api.plan_day import Client, set_up_day
 from tests.dbfixtures import ROOT, depot_today
@@ -84,15 +84,17 @@ def plan_app(
 
 @pytest.fixture
 def worker(
-    db_url: str, broker_url: str, osm_path: Path, tmp_path: Path
+    request: pytest.FixtureRequest, db_url: str, broker_url: str, osm_path: Path, tmp_path: Path
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """A Celery worker process on the test's database and Redis (its log in tmp_path)."""
+    """A Celery worker process on the test's database and Redis (its log in tmp_path); more
+    environment can be given by indirect parametrisation."""
     env = {
         **os.environ,
         "BAKFIETS_DATABASE_URL": db_url,
         "BAKFIETS_BROKER_URL": broker_url,
         "BAKFIETS_OSM_FILE": str(osm_path),
         "BAKFIETS_DATA_DIR": str(ROOT / "var"),
+        **getattr(request, "param", {}),
     }
     log = (tmp_path / "worker.log").open("wb")
     process = subprocess.Popen(
@@ -191,3 +193,36 @@ def _child_pid(session: Session, plan_id: int) -> int:
     plan = session.get(Plan, plan_id)
     assert plan is not None and plan.worker is not None
     return int(plan.worker.rsplit(":", 1)[1])
+
+
+@pytest.mark.parametrize("worker", [{"BAKFIETS_PLAN_PART_STOPS": "8"}], indirect=True)
+def test_a_large_day_is_shared_out_as_part_tasks(
+    plan_client: Client,
+    shops: dict[str, int],
+    session: Session,
+    worker: subprocess.Popen[bytes],
+    tmp_path: Path,
+) -> None:
+    """With parts sized for 8 stops, the worker splits the 22-stop day into 3 part tasks on the
+    queue; each is planned by a worker process and the last one writes the plan."""
+    depot = plan_client("depot")
+    day = set_up_day(depot, plan_client, shops, depot_today() + timedelta(days=2))
+    asked = depot.post(
+        "/api/v1/plans", json={"date": day.day.isoformat(), "kind": "combined", "time_limit_s": 1}
+    )
+    url = asked.json()["status_url"]
+    deadline = time.monotonic() + 180
+    view = depot.get(url).json()
+    while view["status"] in ("queued", "running"):
+        assert time.monotonic() < deadline, (tmp_path / "worker.log").read_text()[-3000:]
+        time.sleep(0.3)
+        view = depot.get(url).json()
+    assert view["status"] == "done", view["error"]
+    assert "planned in 3 parts, one job each" in view["summary"]["notes"]
+    log = (tmp_path / "worker.log").read_text()
+    assert log.count("Task bakfiets.plan_part[") >= 3 * 2  # each part received and succeeded
+    session.expire_all()
+    parts = session.scalars(
+        select(PlanPart).where(PlanPart.plan_id == asked.json()["id"], PlanPart.part_no > 0)
+    ).all()
+    assert len(parts) == 3 and all(p.status == "done" and p.worker for p in parts)
