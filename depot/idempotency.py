@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, delete, or_, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -28,6 +28,21 @@ from models import IdempotencyRecord, IdempotencyState, utcnow
 from models.idempotency import RETENTION_DAYS
 
 _RECORDS = cast(Table, IdempotencyRecord.__table__)
+
+# Statements built once (every intake request runs them): a ready statement skips building it.
+_HELD = select(_RECORDS).where(
+    _RECORDS.c.scope == bindparam("scope"), _RECORDS.c.key == bindparam("key")
+)
+_COMPLETE = (
+    update(_RECORDS)
+    .where(_RECORDS.c.id.in_(bindparam("ids", expanding=True)))
+    .values(
+        state=IdempotencyState.DONE,
+        status_code=bindparam("code"),
+        response_body=bindparam("body", type_=_RECORDS.c.response_body.type),
+        completed_at=bindparam("completed", type_=_RECORDS.c.completed_at.type),
+    )
+)
 
 #: A claim still in flight after this long belongs to a request that died; it is taken over.
 STALE_IN_FLIGHT_S = 120
@@ -110,7 +125,6 @@ def claim(
     ConflictError
         The first request with a key is still in flight.
     """
-    table = _RECORDS
     # One order of keys for every request, so that two requests sharing keys wait on each other
     # in the same order and never deadlock.
     claims = sorted(claims, key=lambda c: (c.scope, c.key))
@@ -142,14 +156,11 @@ def claim(
             if commit:
                 session.commit()
             return list(ids.values())
-        existing = {
-            (r.scope, r.key): r
-            for r in conn.execute(
-                select(table).where(
-                    or_(*(and_(table.c.scope == c.scope, table.c.key == c.key) for c in held))
-                )
-            )
-        }
+        existing = {}
+        for c in held:
+            record = conn.execute(_HELD, {"scope": c.scope, "key": c.key}).first()
+            if record is not None:
+                existing[(c.scope, c.key)] = record
         if len(existing) < len(held):
             # A holder released its claim between our insert and our read: claim again.
             session.rollback()
@@ -227,14 +238,8 @@ def _settle_held(
 def complete(session: Session, record_ids: list[int], status_code: int, body: Any) -> None:
     """Store the answer on the claimed records, in the caller's transaction (not committed)."""
     session.connection().execute(
-        update(_RECORDS)
-        .where(_RECORDS.c.id.in_(record_ids))
-        .values(
-            state=IdempotencyState.DONE,
-            status_code=status_code,
-            response_body=body,
-            completed_at=utcnow(),
-        )
+        _COMPLETE,
+        {"ids": record_ids, "code": status_code, "body": body, "completed": utcnow()},
     )
 
 

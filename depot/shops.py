@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -145,16 +145,18 @@ class ShopRef:
     pickup_windows: tuple[PickupWindow, ...]
 
 
-def _shop_refs(session: Session, condition: Any) -> dict[str, ShopRef]:
-    """The shops matching ``condition`` with their pickup windows, by ref, in one query."""
-    rows = session.execute(
-        select(Shop.id, Shop.ref, ShopPickupWindow.weekday, ShopPickupWindow.start_s,
-               ShopPickupWindow.end_s)
-        .outerjoin(ShopPickupWindow, ShopPickupWindow.shop_id == Shop.id)
-        .where(condition)
-    )  # fmt: skip
+_SHOP_COLUMNS = select(
+    Shop.id, Shop.ref, ShopPickupWindow.weekday, ShopPickupWindow.start_s, ShopPickupWindow.end_s
+).outerjoin(ShopPickupWindow, ShopPickupWindow.shop_id == Shop.id)
+# Built once (each order reads its shops): executing a ready statement skips building it again.
+_SHOPS_BY_REF = _SHOP_COLUMNS.where(Shop.ref.in_(bindparam("refs", expanding=True)))
+_SHOP_BY_ID = _SHOP_COLUMNS.where(Shop.id == bindparam("shop_id"))
+
+
+def _shop_refs(session: Session, query: Any, params: dict[str, Any]) -> dict[str, ShopRef]:
+    """The shops ``query`` reads with their pickup windows, by ref."""
     found: dict[str, tuple[int, list[PickupWindow]]] = {}
-    for shop_id, ref, weekday, start_s, end_s in rows:
+    for shop_id, ref, weekday, start_s, end_s in session.connection().execute(query, params):
         _, windows = found.setdefault(ref, (shop_id, []))
         if weekday is not None:
             windows.append(PickupWindow(weekday, start_s, end_s))
@@ -184,7 +186,7 @@ def shops_for_lines(
     InvalidInputError
         ``lines[i].shop``: unknown (or not the merchant's), or a second line of the same shop.
     """
-    found = _shop_refs(session, Shop.ref.in_(set(refs)))
+    found = _shop_refs(session, _SHOPS_BY_REF, {"refs": sorted(set(refs))})
     shops: list[ShopRef] = []
     for number, ref in enumerate(refs):
         field = f"{field_prefix}lines[{number}].shop"
@@ -211,13 +213,13 @@ def shop_for_booking(session: Session, ref: str | None, caller: Caller) -> ShopR
         merchant's shop is gone.
     """
     if ref is not None:
-        found = _shop_refs(session, Shop.ref == ref).get(ref)
+        found = _shop_refs(session, _SHOPS_BY_REF, {"refs": [ref]}).get(ref)
         _check_visible(found.id if found is not None else None, ref, caller, "shop")
         assert found is not None
         return found
     if caller.shop_id is None:
         raise InvalidInputError("shop", "give the ref of the shop the parcels are collected at")
-    own = list(_shop_refs(session, Shop.id == caller.shop_id).values())
+    own = list(_shop_refs(session, _SHOP_BY_ID, {"shop_id": caller.shop_id}).values())
     if not own:
         raise InvalidInputError("shop", "your shop no longer exists")
     return own[0]

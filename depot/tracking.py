@@ -49,7 +49,8 @@ _LABEL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, 
 
 def new_label_code() -> str:
     """A parcel label code, ``BK-XXXX-XXXX-XXXX`` (60 random bits, unambiguous letters)."""
-    chars = "".join(secrets.choice(_LABEL_ALPHABET) for _ in range(12))
+    bits = secrets.randbits(60)
+    chars = "".join(_LABEL_ALPHABET[(bits >> (5 * i)) & 31] for i in range(12))
     return f"BK-{chars[:4]}-{chars[4:8]}-{chars[8:]}"
 
 
