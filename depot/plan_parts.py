@@ -22,7 +22,7 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from depot.plan_input import PlanningInput
@@ -222,18 +222,3 @@ def run_part(
     whole = merge(solved_parts)
     day_plan = finish_day(graph(), inp.request, prepared, whole)
     return "done" if write(plan_id, attempt, inp, day_plan) else "lost"
-
-
-def parts_done(session: Session, plan_id: int, attempt: int) -> int:
-    """How many parts of the attempt are solved (for progress and tests)."""
-    return (
-        session.scalar(
-            select(func.count()).where(
-                PlanPart.plan_id == plan_id,
-                PlanPart.attempt == attempt,
-                PlanPart.part_no > 0,
-                PlanPart.status == "done",
-            )
-        )
-        or 0
-    )
