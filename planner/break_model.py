@@ -12,8 +12,9 @@ before ``T`` (so it starts between ``ws`` and ``we``). Visits before it keep the
 visits after it are at most ``b`` later. So a window ``[a, l]`` that closes by ``T`` stays as
 it is; one that opens after ``T`` is served after the break, and becomes
 ``[max(a - b, T + 1), l - b]`` (the courier waits for ``a`` where the model's clock is
-early); one around ``T`` becomes ``[a, max(l - b, T)]`` (served either before the break, up to
-``T``, or after it, up to ``l - b``). ``T`` is chosen to cut the windows least.
+early; ``[a, l - b]`` if some bikes have no break: they would wait and be late after); one
+around ``T`` becomes ``[a, max(l - b, T)]`` (served either before the break, up to ``T``, or
+after it, up to ``l - b``). ``T`` is chosen to cut the windows least.
 Bikes with other or several breaks get the plain rule (``T`` at each break window's start,
 cut by the most any bike's breaks opening before the window closes add up to); bikes without
 breaks are only constrained more than needed.
@@ -42,11 +43,16 @@ class BreakCut:
         That break's duration (0 with the plain rule).
     table : tuple of (int, int)
         The plain rule: ``(break window start, seconds owed)`` sorted by start.
+    early_too : bool
+        Every bike takes that break, so windows after it may open ``duration_s`` earlier on
+        the model's clock (a bike without the break would wait at the real opening and be late
+        for what follows).
     """
 
     switch_s: int | None
     duration_s: int
     table: tuple[tuple[int, int], ...]
+    early_too: bool = False
 
     def window(self, early_s: int, late_s: int) -> tuple[int, int] | None:
         """The model's window for ``[early_s, late_s]``; ``None`` if no visit in it is safe."""
@@ -56,7 +62,9 @@ class BreakCut:
                 return early_s, late_s  # before the break only
             if early_s > t:
                 # After the break only: the model's clock runs up to b behind the courier's.
-                early_s, late_s = max(early_s - b, t + 1), late_s - b
+                if self.early_too:
+                    early_s = max(early_s - b, t + 1)
+                late_s -= b
             else:
                 late_s = max(late_s - b, t)  # either side of the break
         else:
@@ -97,7 +105,7 @@ def break_cut(problem: Problem) -> BreakCut:
             return sum(e - max(e - b, t) for e in ends if e > t)
 
         switch = min(candidates, key=lambda t: (loss(t), t))
-        return BreakCut(switch, b, ())
+        return BreakCut(switch, b, (), early_too=len(with_breaks) == len(problem.vehicles))
     starts = sorted({b.window.start_s for bs in with_breaks for b in bs})
     table = tuple(
         (w, max(sum(b.duration_s for b in bs if b.window.start_s <= w) for bs in with_breaks))

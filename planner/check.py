@@ -17,8 +17,9 @@ Time model used for the replay of one round:
   the last leg.
 
 Windows of frozen visits (and of the partners of frozen pickups) are not checked: those visits
-are done or under way, and the planner
-keeps them whatever their window says (issue 6).
+are done or under way, and the planner keeps them whatever their window says (issue 6). A bike
+with a live position (:meth:`~planner.problem.Problem.live_position`) rides its first new visit
+from that position, leaving no earlier than ``now_s``; its distance counts the way there.
 """
 
 from __future__ import annotations
@@ -219,9 +220,15 @@ def _check_times(route: Route, v: Vehicle, problem: Problem, calls: Sequence[_Ca
             on_leg[k].append(b)
     place = v.start_place
     where = "the depot" if v.start_place == v.end_place else "its start place"
+    live = problem.live_position(v.id)
     for k, (dep, _) in enumerate(legs):
         last = k == len(calls)
         to = v.end_place if last else calls[k].place
+        if live is not None and k == live[0]:
+            # Resuming from the live position, at "now" at the earliest.
+            place, where = live[1], "its live position"
+            if problem.now_s is not None:
+                dep = max(dep, problem.now_s)
         travel = problem.duration_s[place][to]
         ride = f"leaving {where} at {_clock(dep)} and riding {_dur(travel)}"
         if last:
@@ -381,7 +388,7 @@ def _check_distance(
     route: Route, v: Vehicle, problem: Problem, calls: Sequence[_Call]
 ) -> list[str]:
     errors: list[str] = []
-    places = [v.start_place] + [c.place for c in calls] + [v.end_place]
+    places = problem.ridden_places(problem.vehicles.index(v), [c.place for c in calls])
     distance = sum(problem.distance_m[a][b] for a, b in itertools.pairwise(places))
     if distance != route.distance_m:
         errors.append(f"{v.id}: distance {route.distance_m} m reported, {distance} m recomputed")

@@ -196,7 +196,14 @@ def build_route(
     place = vehicle.start_place
     departure = start_s
     distance = 0
-    for sid, visit_start in sequence:
+    live = problem.live_position(vehicle.id)
+    for k, (sid, visit_start) in enumerate(sequence):
+        if live is not None and k == live[0]:
+            # The bike resumes from its live position, at "now" at the earliest.
+            distance += problem.distance_m[place][live[1]]
+            place = live[1]
+            if problem.now_s is not None:
+                departure = max(departure, problem.now_s)
         if sid is None:
             nxt, service = vehicle.end_place, vehicle.reload_s
             trip_no += 1
@@ -216,6 +223,9 @@ def build_route(
         distance += problem.distance_m[place][nxt]
         visits.append(Visit(sid, nxt, arrival, visit_start, visit_start + service, load))
         place, departure = nxt, visit_start + service
+    if live is not None and live[0] == len(sequence):
+        distance += problem.distance_m[place][live[1]]
+        place = live[1]
     distance += problem.distance_m[place][vehicle.end_place]
     return Route(vehicle.id, start_s, end_s, tuple(visits), tuple(breaks), distance, load_at_start)
 

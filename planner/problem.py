@@ -318,6 +318,28 @@ class Problem:
         """Cost of leaving ``stop`` unplanned."""
         return self.default_penalty if stop.penalty is None else stop.penalty
 
+    def live_position(self, vehicle_id: str) -> tuple[int, int] | None:
+        """Where a bike's round resumes: ``(visits done, place)``, or ``None``.
+
+        A bike with a live position (:attr:`FrozenRoute.position_place`) rides its first new
+        visit from that place, leaving no earlier than :attr:`now_s`; its ridden distance
+        counts the way from its last frozen visit to that place.
+        """
+        for fr in self.frozen:
+            if fr.vehicle_id == vehicle_id and fr.position_place is not None:
+                return len(fr.stop_ids), fr.position_place
+        return None
+
+    def ridden_places(self, vehicle_index: int, visit_places: Sequence[int]) -> list[int]:
+        """The places bike ``vehicle_index`` rides through: start, visits (its live position
+        after the frozen ones), end."""
+        v = self.vehicles[vehicle_index]
+        places = [v.start_place, *visit_places, v.end_place]
+        live = self.live_position(v.id)
+        if live is not None:
+            places.insert(1 + live[0], live[1])
+        return places
+
     def frozen_ids(self) -> set[str]:
         """Ids of every frozen visit."""
         return {sid for fr in self.frozen for sid in fr.stop_ids}

@@ -353,6 +353,13 @@ def solve_day_pyvrp(
     model = build_day_model(problem, exact_breaks=exact_breaks)
     if not model.clients and not model.shipments:
         return RawResult(engine, (), note="nothing for PyVRP to plan")
+    # PyVRP's penalty per unit of excess load or lateness is capped at 100,000 by default:
+    # below our prizes (10,000,000 a stop), an overloaded round that keeps every stop would look
+    # cheaper than a feasible one. The cap is raised above the largest prize.
+    top_prize = max((problem.penalty_of(s) for s in problem.stops), default=1)
+    params = pyvrp.SolveParams(
+        penalty=pyvrp.PenaltyParams(max_penalty=max(100_000.0, 4.0 * top_prize))
+    )
     remaining = max(0.1, time_limit_s - (time.monotonic() - t0))
     runs = max(1, int(remaining // run_s))
     best: Any = None
@@ -366,6 +373,7 @@ def solve_day_pyvrp(
                 seed=seed + 100 * k,
                 collect_stats=False,
                 display=False,
+                params=params,
             )
         if res.best.is_feasible() and (best is None or res.cost() < best.cost()):
             best = res

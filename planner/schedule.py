@@ -14,6 +14,7 @@ its position at ``now_s``.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -85,6 +86,7 @@ class RouteTimer:
         fr = next((f for f in problem.frozen if f.vehicle_id == self.v.id), None)
         self.frozen: tuple[str, ...] = fr.stop_ids if fr else ()
         self.relaxed = relaxed_ids(problem)
+        self.live = problem.live_position(self.v.id)
 
     def earliest(self, seq: Sequence[str | None], depart_s: int) -> Timed | Failure:
         """Earliest times of ``seq`` leaving the start at ``depart_s`` (breaks placed)."""
@@ -110,11 +112,12 @@ class RouteTimer:
                 nxt, service = s.place, s.service_s
                 windows = None if frozen else [(w.start_s, w.end_s) for w in s.windows]
             here = place
-            if k == n_frozen and n_frozen and p.now_s is not None:
-                # The first new visit: the bike leaves its last frozen stop at "now" at the
-                # earliest. (Its live position is used by the search's start only; timing and
-                # the check ride from the last frozen stop.)
+            if k == n_frozen and (n_frozen or self.live) and p.now_s is not None:
+                # The first new visit: the bike leaves at "now" at the earliest, from its live
+                # position if it has one, else from its last frozen stop.
                 states = {j: (max(t, p.now_s), tk) for j, (t, tk) in states.items()}
+            if k == n_frozen and self.live is not None:
+                here = self.live[1]
             travel = dur[here][nxt]
             new: dict[int, tuple[int, tuple[tuple[int, int], ...], list]] = {}
             for j, (t, taken) in states.items():
@@ -278,12 +281,9 @@ def check_static(problem: Problem, vi: int, seq: Sequence[str | None]) -> Failur
                 )
     if v.max_distance_m is not None:
         dist = p.distance_m
-        place, total = v.start_place, 0
-        for sid in seq:
-            nxt = v.end_place if sid is None else p.stop(sid).place
-            total += dist[place][nxt]
-            place = nxt
-        total += dist[place][v.end_place]
+        visits = [v.end_place if sid is None else p.stop(sid).place for sid in seq]
+        places = p.ridden_places(p.vehicles.index(v), visits)
+        total = sum(dist[a][b] for a, b in itertools.pairwise(places))
         if total > v.max_distance_m:
             return Failure(
                 "distance",

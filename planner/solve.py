@@ -226,6 +226,23 @@ class _Model:
             if p.objective is Objective.DISTANCE
             else [[dur[pl[a]][pl[b]] for b in range(n)] for a in range(n)]
         )
+        # A bike with a live position resumes from it: the arcs leaving its last frozen visit
+        # (or its start, if none) ride from that position, no earlier than "now".
+        self.resume: dict[int, int] = {}  # node -> earliest service start there
+        for vi, v in enumerate(p.vehicles):
+            live = p.live_position(v.id)
+            if live is None:
+                continue
+            done, pos = live
+            fr = next(f for f in p.frozen if f.vehicle_id == v.id)
+            node = p.stop_index(fr.stop_ids[-1]) if done else starts[vi]
+            for to in range(n):
+                time_m[node][to] = self.service[node] + dur[pos][pl[to]]
+                dist_m[node][to] = dist[pl[node]][pos] + dist[pos][pl[to]]
+                if cost_m is not dist_m:
+                    cost_m[node][to] = dur[pos][pl[to]]
+            if p.now_s is not None:
+                self.resume[node] = p.now_s - self.service[node]
         time_cb = r.RegisterTransitMatrix(time_m)
         dist_cb = r.RegisterTransitMatrix(dist_m)
         r.SetArcCostEvaluatorOfAllVehicles(r.RegisterTransitMatrix(cost_m))
@@ -240,6 +257,8 @@ class _Model:
             r.SetFixedCostOfVehicle(v.fixed_cost + bike_cost, vi)
             for idx in (r.Start(vi), r.End(vi)):
                 t.CumulVar(idx).SetRange(v.shift.start_s, v.shift.end_s)
+            if starts[vi] in self.resume:
+                t.CumulVar(r.Start(vi)).SetMin(self.resume[starts[vi]])
             if v.max_duration_s is not None:
                 t.SetSpanUpperBoundForVehicle(v.max_duration_s, vi)
             # Back as early as possible, then leave as late as that allows (no idle waiting).
@@ -257,6 +276,8 @@ class _Model:
             idx = mgr.NodeToIndex(i)
             if p.now_s is not None and s.id not in relaxed:
                 t.CumulVar(idx).SetMin(p.now_s)
+            if i in self.resume:
+                t.CumulVar(idx).SetMin(self.resume[i])
             if s.windows and s.id not in relaxed:
                 lo = min(w.start_s for w in s.windows)
                 hi = max(w.end_s for w in s.windows)
@@ -304,8 +325,14 @@ class _Model:
         for vi, v in enumerate(p.vehicles):
             if v.breaks:
                 ivs = [
+                    # Inside the shift: OR-Tools would otherwise let a break run past its end
+                    # once the round is back (the exact timing takes it before the return).
                     solver.FixedDurationIntervalVar(
-                        b.window.start_s, b.window.end_s, b.duration_s, False, f"break {vi} {k}"
+                        b.window.start_s,
+                        max(b.window.start_s, min(b.window.end_s, v.shift.end_s - b.duration_s)),
+                        b.duration_s,
+                        False,
+                        f"break {vi} {k}",
                     )
                     for k, b in enumerate(v.breaks)
                 ]

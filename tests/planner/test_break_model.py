@@ -120,3 +120,13 @@ def test_pyvrp_plans_ride_with_their_breaks(problem: Problem) -> None:
     raw = solve_day_pyvrp(problem, 0.2, seed=1)
     assert raw.routes is not None
     Finisher(problem, time.monotonic() + 5).finish(raw, approximate_breaks=False)
+
+
+def test_a_bike_without_the_break_keeps_the_real_opening() -> None:
+    """When one bike has no break, a window after the break keeps its real opening on the
+    model's clock (that bike would wait there, and be late for what follows), while its end
+    still closes 30 minutes earlier."""
+    p = _day([(11 * H, 13 * H), (9 * H, 17 * H)], [bike("b1", breaks=(LUNCH,)), bike("b2")])
+    cut = break_cut(p)
+    assert cut.switch_s == 13 * H
+    assert cut.window(14 * H, 16 * H) == (14 * H, 15 * H + 30 * M)

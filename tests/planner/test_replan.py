@@ -66,3 +66,62 @@ def test_nothing_new_starts_before_now_after_frozen_visits() -> None:
     visit = plan.routes[0].visits[1]
     assert visit.stop_id == "near"
     assert visit.start_s == 10 * H + 2 * KM_S
+
+
+def test_the_round_resumes_from_the_live_position() -> None:
+    """b1 did "far" (4 km out); at 10:00 its GPS puts it at the 1-km mark. "near" (2 km mark)
+    is 1 km from there: it starts at 10:04 (not 10:08, from "far"), and the round rides
+    4 + 3 (far to the position) + 1 + 2 = 10 km, by both engines."""
+    stops = [Stop("far", 3), Stop("near", 2)]
+    p = line_problem(
+        [0, 1, 2, 4],
+        stops,
+        [bike()],
+        frozen=[FrozenRoute("b1", ("far",), position_place=1)],
+        now_s=10 * H,
+    )
+    for params in (PARAMS, SolveParams(time_limit_s=1.0, workers=1)):
+        plan = solve(p, params)
+        assert plan.check(p) == []
+        route = plan.routes[0]
+        assert route.stop_ids == ("far", "near")
+        assert route.visits[1].start_s == 10 * H + KM_S
+        assert route.distance_m == 10_000
+
+
+def test_a_bike_under_way_with_nothing_done_starts_from_its_position() -> None:
+    """b1 left the depot and is at the 3-km mark at 09:00, nothing delivered yet: "there"
+    (4-km mark) starts at 09:04."""
+    p = line_problem(
+        [0, 3, 4],
+        [Stop("there", 2)],
+        [bike()],
+        frozen=[FrozenRoute("b1", (), position_place=1)],
+        now_s=9 * H,
+    )
+    for params in (PARAMS, SolveParams(time_limit_s=1.0, workers=1)):
+        plan = solve(p, params)
+        assert plan.check(p) == []
+        assert plan.routes[0].visits[0].start_s == 9 * H + KM_S
+
+
+def test_a_stop_out_of_reach_from_the_live_position_is_left_out() -> None:
+    """b1 did "shop" (1-km mark) and is at the 4-km mark at 10:00; "next door" to the shop
+    closes at 10:05, 12 minutes' ride back: it is left out with a window reason naming the
+    bike, by both engines (from the shop itself it would have been on time)."""
+    stops = [Stop("shop", 1), Stop("next door", 1, windows=(TimeWindow(10 * H, 10 * H + 300),))]
+    p = line_problem(
+        [0, 1, 4],
+        stops,
+        [bike()],
+        frozen=[FrozenRoute("b1", ("shop",), position_place=2)],
+        now_s=10 * H,
+    )
+    for params in (PARAMS, SolveParams(time_limit_s=1.0, workers=1)):
+        plan = solve(p, params)
+        assert plan.check(p) == []
+        assert plan.routes[0].stop_ids == ("shop",)
+        [left] = plan.unassigned
+        assert left.stop_id == "next door"
+        assert left.code == "no_fit"
+        assert "b1" in left.reason and "10:05" in left.reason
