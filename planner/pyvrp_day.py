@@ -353,18 +353,22 @@ def solve_day_pyvrp(
     model = build_day_model(problem, exact_breaks=exact_breaks)
     if not model.clients and not model.shipments:
         return RawResult(engine, (), note="nothing for PyVRP to plan")
-    # PyVRP's penalty per unit of excess load or lateness is capped at 100,000 by default:
-    # below our prizes (10,000,000 a stop), an overloaded round that keeps every stop would look
-    # cheaper than a feasible one. The cap is raised above the largest prize.
+    # PyVRP caps its penalty per unit of excess load or lateness at 100,000: below our prizes
+    # (10,000,000 a stop), so on a small overloaded day it may never leave an overloaded round
+    # that keeps every stop. Measured on real days, the default cap still plans more stops, so
+    # it is kept until a run ends with nothing feasible; then the cap goes above the prizes.
     top_prize = max((problem.penalty_of(s) for s in problem.stops), default=1)
-    params = pyvrp.SolveParams(
+    strict = pyvrp.SolveParams(
         penalty=pyvrp.PenaltyParams(max_penalty=max(100_000.0, 4.0 * top_prize))
     )
+    params = pyvrp.SolveParams()
     remaining = max(0.1, time_limit_s - (time.monotonic() - t0))
-    runs = max(1, int(remaining // run_s))
+    runs = max(2, int(remaining // run_s))
     best: Any = None
     for k in range(runs):
         left = time_limit_s - (time.monotonic() - t0)
+        if k == runs - 1 and best is None:
+            params = strict  # the last chance: feasibility first
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # penalty-bound warnings; the plan is checked anyway
             res = pyvrp.solve(
@@ -375,7 +379,9 @@ def solve_day_pyvrp(
                 display=False,
                 params=params,
             )
-        if res.best.is_feasible() and (best is None or res.cost() < best.cost()):
+        if not res.best.is_feasible():
+            params = strict
+        elif best is None or res.cost() < best.cost():
             best = res
     model_name = "breaks as windows" if exact_breaks else "shortened shifts"
     if best is None:
