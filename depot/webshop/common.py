@@ -231,7 +231,10 @@ def sign_body(raw_body: bytes, secret: str) -> str:
 
 
 _NUMBER_FIRST = re.compile(r"^(\d+\s?[A-Za-z]?)\b[\s,]+(.+)$")
-_NUMBER_AFTER = re.compile(r"^(.*?[^\W\d_].*?)\s+(\d+(?:\s?[A-Za-z](?![^\W\d_]))?)(?=$|[\s,])(.*)$")
+# A house number: digits, a range of them (OSM's "168-170"), and maybe a letter.
+_NUMBER_AFTER = re.compile(
+    r"^(.*?[^\W\d_].*?)\s+(\d+(?:\s?-\s?\d+)?(?:\s?[A-Za-z](?![^\W\d_]))?)(?=$|[\s,])(.*)$"
+)
 
 
 def split_street_line(line: str, *, field: str) -> tuple[str, str, str]:
@@ -239,6 +242,7 @@ def split_street_line(line: str, *, field: str) -> tuple[str, str, str]:
 
     ``"Nørrebrogade 34, 2. th"`` → ``("Nørrebrogade", "34", "2. th")``;
     ``"Christian IX's Gade 5B"`` → ``("Christian IX's Gade", "5B", "")``;
+    ``"Enghavevej 168-170"`` → ``("Enghavevej", "168-170", "")``;
     ``"12 Main Street"`` → ``("Main Street", "12", "")``.
 
     Parameters

@@ -20,6 +20,8 @@ from depot.webshop.errors import PayloadError
         ("Nørrebrogade 34", ("Nørrebrogade", "34", "")),
         ("Blågårdsgade 17, 2. th", ("Blågårdsgade", "17", "2. th")),
         ("Christian IX's Gade 5B", ("Christian IX's Gade", "5B", "")),
+        ("Enghavevej 168-170", ("Enghavevej", "168-170", "")),
+        ("Enghavevej 168 - 170, 3. tv", ("Enghavevej", "168-170", "3. tv")),
         ("H.C. Andersens Boulevard 27 st.", ("H.C. Andersens Boulevard", "27", "st.")),
         ("Vesterbrogade 59 a, 3. sal", ("Vesterbrogade", "59A", "3. sal")),
         ("Sankt Hans Gade 4, 1. mf", ("Sankt Hans Gade", "4", "1. mf")),
