@@ -363,17 +363,23 @@ def solve_day_pyvrp(
     )
     params = pyvrp.SolveParams()
     remaining = max(0.1, time_limit_s - (time.monotonic() - t0))
-    runs = max(2, int(remaining // run_s))
+    runs = max(1, int(remaining // run_s))
+    reserve_s = 0.1 * remaining  # for a feasibility-first run if no run finds a feasible plan
     best: Any = None
-    for k in range(runs):
+    strict_used = False
+    for k in range(runs + 1):
         left = time_limit_s - (time.monotonic() - t0)
-        if k == runs - 1 and best is None:
-            params = strict  # the last chance: feasibility first
+        if k == runs:
+            if best is not None:
+                break
+            params, strict_used, stop_s = strict, True, left  # the last chance
+        else:
+            stop_s = (left - reserve_s) / (runs - k)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # penalty-bound warnings; the plan is checked anyway
             res = pyvrp.solve(
                 model.data,
-                stop=MaxRuntime(max(0.1, left / (runs - k))),
+                stop=MaxRuntime(max(0.1, stop_s)),
                 seed=seed + 100 * k,
                 collect_stats=False,
                 display=False,
@@ -386,6 +392,8 @@ def solve_day_pyvrp(
     model_name = "breaks as windows" if exact_breaks else "shortened shifts"
     if best is None:
         return RawResult(engine, None, note="PyVRP found no feasible plan")
+    if strict_used:
+        model_name += ", feasibility first after an infeasible run"
     return RawResult(
         engine,
         read_routes(model, best.best),
