@@ -18,8 +18,10 @@ from api.errors import BodySizeLimit, install_error_handlers
 from api.routes import (
     attention,
     fleet,
+    health,
     order_import,
     orders,
+    paper,
     pickups,
     plans,
     rounds,
@@ -126,6 +128,8 @@ def create_app(
     for module in (shops, order_import, orders, pickups, tracking, attention, webhooks):
         app.include_router(module.router, prefix=API_PREFIX)
     for module in (plans, rounds, fleet):
+        app.include_router(module.router, prefix=API_PREFIX)
+    for module in (paper, health):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(tracking.page_router)
     return app

@@ -12,9 +12,11 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from api.cli import app
 from api.cli.errors import fail
 from depot.errors import NotFoundError
-from depot.paper.collect import collect_slips, plan_placements
 from depot.paper.service import SLIP_FORMATS, SlipFormat, slips_document, write_atomically
+from depot.paper.stored import day_slips
 from depot.settings import Settings
+from depot.users import system_caller
+from models import Role
 from models.session import make_engine, make_sessionmaker
 
 
@@ -54,31 +56,26 @@ def slips(
         fail("BAKFIETS_DATABASE_URL", f"not a database URL ({exc})")
     try:
         with make_sessionmaker(engine)() as session:
-            found = collect_slips(
+            found = day_slips(
                 session=session,
                 day=service_date,
                 public_url=settings.public_url,
+                caller=system_caller("slips", Role.ADMIN),
                 shop_ref=shop,
-                placements=plan_placements(session=session, day=service_date),
             )
     except NotFoundError as exc:
-        fail("--shop", exc.reason)
+        fail(f"--{exc.field}", exc.reason)
     except OperationalError as exc:
         fail("BAKFIETS_DATABASE_URL", f"cannot read parcels ({exc.orig}); run bakfiets db upgrade")
     finally:
         engine.dispose()
-    if not found:
-        whose = f" of shop {shop}" if shop else ""
-        fail("--date", f"no parcels{whose} to deliver on {service_date.isoformat()}")
-    name = f"slips-{service_date.isoformat()}" + (f"-{shop}" if shop else "")
     try:
-        document = slips_document(found, fmt=fmt, name=name)
+        document = slips_document(found.slips, fmt=fmt, name=found.name)
     except ValueError as exc:  # a parcel's data cannot be printed: name its field
         field, _, reason = str(exc).partition(": ")
         fail(field, reason)
     write_atomically(out, document.content)
-    planned = sum(1 for s in found if s.round_ref is not None)
     typer.echo(
-        f"wrote {out}: {len(found)} labels ({size}), {planned} planned, "
-        f"{len(found) - planned} not planned yet"
+        f"wrote {out}: {len(found.slips)} labels ({size}), {found.planned} planned, "
+        f"{len(found.slips) - found.planned} not planned yet"
     )
