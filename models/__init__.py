@@ -25,6 +25,7 @@ from models.order import Order, OrderLine, OrderWindow
 from models.parcel import Parcel, ParcelEvent, Pickup
 from models.plan import Plan, PlanPart, PlanRound, PlanUnassigned, RoundStop
 from models.shop import Shop, ShopPickupWindow
+from models.slot_hold import SlotHold
 from models.user import ApiToken, User
 
 __all__ = [
@@ -63,6 +64,7 @@ __all__ = [
     "ServiceZone",
     "Shop",
     "ShopPickupWindow",
+    "SlotHold",
     "User",
     "utcnow",
 ]
