@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -97,6 +97,27 @@ class Settings(BaseSettings):
         1_000, gt=0, description="Weight assumed for an item the webshop sends no weight for."
     )
     woocommerce_weight_unit: Literal["kg", "g", "lbs", "oz"] = "kg"
+    # Delivery slots at checkout (depot.slots).
+    slot_windows: str = Field(
+        "09:00-11:00, 11:00-13:00, 13:00-15:00, 15:00-17:00",
+        description="The delivery windows offered at checkout, local time, written as a "
+        "delivery-date app writes them (depot.webshop.slots.parse_time_slot).",
+    )
+    slot_hold_s: int = Field(
+        600, ge=30, le=3600, description="How long a held delivery slot stays held, seconds."
+    )
+
+    @field_validator("slot_windows")
+    @classmethod
+    def _slot_windows(cls, value: str) -> str:
+        from depot.webshop.errors import PayloadError
+        from depot.webshop.slots import parse_time_slot
+
+        try:
+            parse_time_slot(value, field="BAKFIETS_SLOT_WINDOWS")
+        except PayloadError as exc:
+            raise ValueError(str(exc)) from None
+        return value
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
