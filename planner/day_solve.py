@@ -2,11 +2,12 @@
 
 Real days have breaks, reload trips, pairs, several windows and skills. The work is shared:
 
-1. **search**: PyVRP on the day model (:mod:`planner.pyvrp_day`) on every core — two seeds on
-   the whole day, or, above :data:`planner.zones.PART_STOPS` stops, one part of the day per
-   task (:mod:`planner.zones`), parts spread over the worker processes. Small days (at most
-   :data:`ORTOOLS_MAX_STOPS` stops) also run the full OR-Tools model, which models every rule
-   itself (exact break intervals);
+1. **search**: PyVRP on the day model (:mod:`planner.pyvrp_day`) on every core — on the whole
+   day its two views of the breaks side by side (windows closed early, :mod:`planner.break_model`,
+   and shifts shortened, as PyVRP alone), or, above :data:`planner.zones.PART_STOPS` stops, one
+   part of the day per task (:mod:`planner.zones`), parts spread over the worker processes.
+   Small days (at most :data:`ORTOOLS_MAX_STOPS` stops) run the full OR-Tools model in place of
+   the second view; it models every rule itself (exact break intervals);
 2. **finish** (:mod:`planner.finish`): every candidate is timed exactly (breaks placed), routes
    that do not ride are repaired, left-out stops inserted where they fit;
 3. the best candidate that passes :meth:`planner.plan.Plan.check` wins; a candidate that fails
@@ -131,7 +132,8 @@ def solve_real_day(problem: Problem, params: object, t0: float) -> Plan:
 
     limit_s = float(getattr(params, "time_limit_s", 10.0))
     seed = int(getattr(params, "seed", 0))
-    deadline = t0 + limit_s
+    # A margin for assembling the answer after the last step (measured: 0.3 s over at 5,000 stops).
+    deadline = t0 + limit_s - min(1.0, 0.01 * limit_s)
     share = 0.04 if pyvrp_supports(problem) else FINISH_SHARE
     finish_s = min(max(0.2, share * limit_s), 0.5 * limit_s)
     budget = max(0.5, deadline - finish_s - time.monotonic())
