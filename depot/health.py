@@ -39,8 +39,7 @@ def _first_line(exc: BaseException) -> str:
 
 def check_database(*, session: Session) -> Check:
     """Run ``SELECT 1`` on the session's database."""
-    bind = session.get_bind()
-    where = make_url(str(bind.url)).render_as_string(hide_password=True)
+    where = session.get_bind().engine.url.render_as_string(hide_password=True)
     try:
         session.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
-from depot.day import clock
-from depot.planning import DayPlan
+from depot.day import Place, clock
+from depot.planning import Round, UnplannedStop
 from maps.geo import LocalProjection
 from maps.graph import BikeGraph
 
@@ -24,6 +26,27 @@ PALETTE = (
     "#332288", "#AA4499", "#44AA99", "#999933",
 )  # fmt: skip
 ATTRIBUTION = "© OpenStreetMap contributors"
+
+
+class MapDay(Protocol):
+    """What the map draws: a planned day (:class:`depot.planning.DayPlan`) or one read back
+    from the database (:mod:`depot.stored_map`)."""
+
+    @property
+    def depot(self) -> Place:
+        """The depot the rounds start from."""
+
+    @property
+    def rounds(self) -> Sequence[Round]:
+        """The rounds with their visits and the streets ridden."""
+
+    @property
+    def unassigned(self) -> Sequence[UnplannedStop]:
+        """Stops left out, with reasons."""
+
+    def summary(self) -> Mapping[str, Any]:
+        """Headline figures: bikes_used, stops_planned, stops_unassigned, bike_km,
+        co2_avoided_kg."""
 
 
 def _path(x_m: np.ndarray, y_m: np.ndarray) -> str:
@@ -45,15 +68,15 @@ def _window_text(windows: tuple[tuple[int, int], ...]) -> str:
     return ", ".join(f"{clock(a)}–{clock(b)}" for a, b in windows) or "any time"
 
 
-def render_rounds_html(graph: BikeGraph, day: DayPlan, *, title: str = "Bakfiets rounds") -> str:
+def render_rounds_html(graph: BikeGraph, day: MapDay, *, title: str = "Bakfiets rounds") -> str:
     """Render the day's rounds as one HTML page.
 
     Parameters
     ----------
     graph : BikeGraph
         The network the rounds were planned on (drawn as background).
-    day : DayPlan
-        The planned day.
+    day : MapDay
+        The planned day (a DayPlan, or a stored plan read back).
     title : str
         Page title.
 

@@ -1,30 +1,37 @@
-"""Paper from the API: a round's driver manifest (PDF) and a day's pickup slips (PDF or ZPL).
+"""Paper from the API: a round's driver manifest (PDF), a day's pickup slips (PDF or ZPL) and
+the map of a plan's rounds (HTML).
 
 ``GET /plans/{plan_id}/manifests/{round_id}.pdf`` for depot staff, admins and the round's own
 courier (another courier's round is 404); ``GET /slips?date=&shop=&size=`` for depot staff,
-admins and merchants (a merchant's own shop only: any other is 404).
+admins and merchants (a merchant's own shop only: any other is 404);
+``GET /plans/{plan_id}/map.html`` for depot staff and admins.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi.responses import HTMLResponse
 
 from api.deps import SessionDep, SettingsDep, require
 from api.schemas.common import errors
 from depot.paper.service import PaperDocument
 from depot.paper.stored import day_slips_document, round_manifest_document
+from depot.stored_map import plan_map_html
 from depot.users import Caller
 from depot.worker import graph_loader
 from models import Role
 
 router = APIRouter(tags=["paper"])
 Rider = Annotated[Caller, Depends(require(Role.ADMIN, Role.DEPOT, Role.COURIER))]
+Planner = Annotated[Caller, Depends(require(Role.ADMIN, Role.DEPOT))]
 Printer = Annotated[Caller, Depends(require(Role.ADMIN, Role.DEPOT, Role.MERCHANT))]
-PDF_ANSWER = {200: {"content": {"application/pdf": {}}, "description": "The PDF."}}
-LABELS_ANSWER = {
+PDF_ANSWER: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}}, "description": "The PDF."}
+}
+LABELS_ANSWER: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/pdf": {}, "application/x-zpl": {}}, "description": "Labels."}
 }
 
@@ -80,3 +87,21 @@ def get_slips(
         shop_ref=shop,
     )
     return _download(document)
+
+
+@router.get(
+    "/plans/{plan_id}/map.html",
+    response_class=HTMLResponse,
+    responses=errors(401, 403, 404, 409, 503),
+)
+def get_plan_map(
+    plan_id: int, session: SessionDep, settings: SettingsDep, _caller: Planner
+) -> HTMLResponse:
+    """The plan's rounds on our street graph as one HTML page (zoom, pan, rounds toggled;
+    viewable offline); 409 until the plan is done."""
+    if settings.osm_file is None:
+        raise HTTPException(
+            503, {"field": "", "reason": "BAKFIETS_OSM_FILE is not set: no street network"}
+        )
+    page = plan_map_html(session=session, plan_id=plan_id, graph=graph_loader(settings)())
+    return HTMLResponse(page)

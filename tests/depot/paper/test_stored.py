@@ -1,6 +1,6 @@
 """Paper built from stored rows: a round's manifest follows the round as stored (order, ETAs,
-customers through parcel → order → customer, the stored streets, lon-first), and a day's slips
-respect who asks (a merchant: their own shop only)."""
+customers through parcel → order → customer, the stored streets, lon-first), a day's slips
+respect who asks (a merchant: their own shop only), and the map draws the stored plan."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from datetime import date
 import pytest
 from sqlalchemy.orm import Session
 
-from depot.errors import NotFoundError
+from depot.errors import ConflictError, NotFoundError
 from depot.locate import Locator
 from depot.paper.stored import STRAIGHT_LINES, day_slips, round_manifest
 from depot.rounds_map import PALETTE
+from depot.stored_map import stored_day
 from depot.users import Caller, create_user, system_caller
 from models import Depot, Parcel, Plan, PlanKind, PlanRound, PlanStatus, Role, RoundStop
 from tests.depot.paper.test_collect import PUBLIC, delivery_day, order, parcels_of
@@ -160,3 +161,31 @@ def test_a_merchant_prints_only_their_own_shops_slips(
     with pytest.raises(NotFoundError) as caught:
         day_slips(session=session, day=date(2031, 1, 2), public_url=PUBLIC, caller=ADMIN)
     assert caught.value.field == "date"
+
+
+def test_the_map_of_a_stored_plan_draws_the_stored_streets(
+    session: Session, shops: dict[str, int], locator: Locator
+) -> None:
+    """The map's round rides the stored path read lon-first, visits in stored order (the
+    reload without a stop id), the figures are the plan's stored summary; a plan not yet
+    done has no map."""
+    plan, _round, _parcels, _ida = _day(session, locator, path=PATH)
+    plan.summary = {"bike_km": 6.4, "stops_planned": 2}
+    queued = Plan(
+        plan_date=delivery_day(), kind=PlanKind.PICKUPS, version=2, status=PlanStatus.QUEUED,
+        time_limit_s=2,
+    )  # fmt: skip
+    session.add(queued)
+    session.commit()
+    day = stored_day(session=session, plan_id=plan.id)
+    (round_,) = day.rounds
+    assert round_.bike_id == "S7-B03"
+    assert [(leg.lat, leg.lon) for leg in round_.legs] == [
+        ((55.6738, 55.6790, 55.6830, 55.6738), (12.5646, 12.5700, 12.5916, 12.5646))
+    ]
+    assert [v.stop_id for v in round_.visits] == ["X1", None, "X3"]
+    assert day.summary() == {"bike_km": 6.4, "stops_planned": 2}
+    assert (day.depot.lat, day.depot.lon) == (DEPOT_LAT, DEPOT_LON)
+    with pytest.raises(ConflictError) as caught:
+        stored_day(session=session, plan_id=queued.id)
+    assert caught.value.field == "plan_id" and "queued" in caught.value.reason
