@@ -1,4 +1,5 @@
 # Bakfiets: everything a fresh machine needs is behind `make demo` and `make test`.
+# `make demo`: a real day through the API (40 shops, 300 webshop orders, 8 bikes) into out/demo.
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 PYTHON ?= python3.11
@@ -8,7 +9,7 @@ SHARED ?= ../shared
 OSM ?= $(SHARED)/data/osm/copenhagen.osm.bz2
 STAMP := $(VENV)/.installed
 
-.PHONY: install services demo test test-fast bench lint clean
+.PHONY: install services fonts demo test test-fast bench lint clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
@@ -24,11 +25,14 @@ install: $(STAMP)
 services:
 	@bash .ci/services.sh
 
-demo: install
+# DejaVu Sans, the font slips and manifests embed (depot/paper/fonts.py); installed if absent.
+fonts:
+	@[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] || { apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-dejavu-core; }
+
+demo: install fonts
 	@test -f $(OSM) || { echo "OSM extract not found at $(OSM) (set SHARED=... or OSM=...)"; exit 1; }
-	$(BIN)/bakfiets graph build --osm $(OSM)
-	$(BIN)/bakfiets matrix --osm $(OSM) --points 8 --seed 1
-	$(BIN)/bakfiets plan --osm $(OSM) --stops 300 --bikes 8 --seed 1 --out out/demo
+	$(BIN)/bakfiets demo --osm $(OSM) --out out/demo
 	@echo "map of the rounds: out/demo/rounds.html (plan: out/demo/plan.json)"
 
 test: install services
