@@ -10,6 +10,8 @@ import random
 from datetime import date
 from typing import Any
 
+from depot.contracts import format_clock
+from depot.demo_day import customer_windows
 from maps.address_index import AddressRecord
 from maps.graph import BikeGraph
 from maps.sample import servable_shops
@@ -64,17 +66,9 @@ def shop_body(ref: str, shop: Shop) -> dict[str, Any]:
 
 
 def _windows(rng: random.Random) -> list[dict[str, str]]:
-    """As :mod:`depot.demo_day`: half any time, a fifth mornings, a fifth afternoons, a tenth
-    a two-hour slot."""
-    draw = rng.random()
-    if draw < 0.5:
-        return [{"start": "09:00", "end": "17:00"}]
-    if draw < 0.7:
-        return [{"start": "09:00", "end": "12:00"}]
-    if draw < 0.9:
-        return [{"start": "13:00", "end": "17:00"}]
-    start = rng.randint(9, 15)
-    return [{"start": f"{start:02d}:00", "end": f"{start + 2:02d}:00"}]
+    """The windows :mod:`depot.demo_day` draws (half any time 09–17, a fifth mornings, a fifth
+    afternoons, a tenth a two-hour slot), as the webshop sends them."""
+    return [{"start": format_clock(a), "end": format_clock(b)} for a, b in customer_windows(rng)]
 
 
 def _parcels(rng: random.Random) -> list[dict[str, int]]:

@@ -36,7 +36,9 @@ _WINDOWS = (
 PAIR_SHARE = 0.1
 
 
-def _customer_windows(rng: random.Random) -> tuple[tuple[int, int], ...]:
+def customer_windows(rng: random.Random) -> tuple[tuple[int, int], ...]:
+    """A customer's delivery window, seconds after midnight: half any time 09:00–17:00, a fifth
+    the morning, a fifth the afternoon, a tenth a two-hour slot."""
     draw = rng.random()
     if draw < 0.5:
         return _WINDOWS[0]
@@ -115,7 +117,7 @@ def make_demo_day(
                 volume_ml=volume_ml,
                 parcels=parcels,
                 service_s=120 + 30 * (parcels - 1),
-                windows=_customer_windows(rng),
+                windows=customer_windows(rng),
             )
         )
     for i, record in enumerate(customers[n_customers - n_pairs :], start=1):

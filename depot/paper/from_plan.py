@@ -56,6 +56,24 @@ def placements(day: DayPlan) -> dict[str, Placement]:
     }
 
 
+def reload_call(*, eta_s: int, depot: Place) -> ManifestStop:
+    """A reload at the depot as the manifest lists it: unnumbered, nothing handed over."""
+    return ManifestStop(
+        number=None,
+        kind="reload",
+        stop_id=None,
+        eta_s=eta_s,
+        address=depot.label,
+        customer="",
+        parcel_codes=(),
+        weight_g=0,
+        window_text="",
+        notes="",
+        lat=depot.lat,
+        lon=depot.lon,
+    )
+
+
 def manifest_data_from_round(
     round_: Round,
     *,
@@ -99,22 +117,7 @@ def manifest_data_from_round(
     stops = []
     for visit in round_.visits:
         if visit.stop_id is None:
-            stops.append(
-                ManifestStop(
-                    number=None,
-                    kind="reload",
-                    stop_id=None,
-                    eta_s=visit.arrival_s,
-                    address=depot.label,
-                    customer="",
-                    parcel_codes=(),
-                    weight_g=0,
-                    window_text="",
-                    notes="",
-                    lat=depot.lat,
-                    lon=depot.lon,
-                )
-            )
+            stops.append(reload_call(eta_s=visit.arrival_s, depot=depot))
             continue
         if visit.stop_id not in parcels:
             raise ValueError(f"parcels: nothing known of stop {visit.stop_id} of {round_ref}")

@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from depot.errors import NotFoundError
 from depot.paper.collect import address_lines, collect_slips, plan_placements
-from depot.paper.from_plan import windows_text
+from depot.paper.from_plan import reload_call, windows_text
 from depot.paper.manifest import MAP_ASPECT, ManifestData, ManifestStop
 from depot.paper.round_map import Polyline, streets_near
 from depot.paper.service import PaperDocument, SlipFormat, manifest_document, slips_document
 from depot.paper.slips import SlipData
-from depot.plan_input import get_depot
+from depot.plan_input import depot_place, get_depot
 from depot.rounds import get_round
 from depot.rounds_map import PALETTE
 from depot.users import Caller
@@ -142,28 +142,14 @@ def round_manifest(
     if round_.plan_id != plan_id:
         raise NotFoundError("round_id", f"plan {plan_id} has no round {round_id}")
     depot = get_depot(session)
+    place = depot_place(depot)
     parcels = _parcels(session, round_)
     stops: list[ManifestStop] = []
     number = 0
     for stop in round_.stops:
         carried = [parcels[p.id] for p in stop.parcels]
         if stop.kind == "reload":
-            stops.append(
-                ManifestStop(
-                    number=None,
-                    kind="reload",
-                    stop_id=None,
-                    eta_s=stop.arrival_s,
-                    address=depot.name,
-                    customer="",
-                    parcel_codes=(),
-                    weight_g=0,
-                    window_text="",
-                    notes="",
-                    lat=depot.lat,
-                    lon=depot.lon,
-                )
-            )
+            stops.append(reload_call(eta_s=stop.arrival_s, depot=place))
             continue
         number += 1
         stops.append(_call(stop, number, carried))
