@@ -30,8 +30,9 @@ from depot.contracts import (
 )
 from depot.errors import InvalidInputError
 from depot.locate import Location, Locator
-from depot.order_rows import write_order, write_parcels
+from depot.order_rows import write_order
 from depot.orders import handover_dict
+from depot.parcel_rows import write_parcels
 from depot.shops import ShopRef, shop_for_booking, shops_for_lines
 from depot.users import Caller
 from models import (

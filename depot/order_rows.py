@@ -1,10 +1,12 @@
-"""A new order's rows, written with one statement per table, and its receipt.
+"""A new order's rows, written with one statement per table (on PostgreSQL all in one), and
+its receipt.
 
 Every order that comes in passes here (:func:`depot.intake.create_order`, a pickup booked for a
 customer), so the rows are written with SQLAlchemy Core rather than the ORM's unit of work:
 one INSERT per table for the whole order (all its parcels in one statement, their ids returned
-in the order given), and the receipt is built from what was written instead of being read back.
-It is what :func:`depot.orders.order_view` shows of the stored order.
+in the order given; on PostgreSQL every table in one statement, :mod:`depot.order_rows_pg`),
+and the receipt is built from what was written instead of being read back. It is what
+:func:`depot.orders.order_view` shows of the stored order.
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, insert
 from sqlalchemy.exc import IntegrityError
 
-from depot.contracts import AddressIn, OrderIn, ParcelIn
+from depot.contracts import AddressIn, OrderIn
 from depot.errors import ConflictError
 from depot.locate import Location
-from depot.orders import address_dict, handover_dict, order_dict, parcel_dict
+from depot.order_rows_pg import insert_order_rows
+from depot.orders import address_dict, handover_dict, order_dict
+from depot.parcel_rows import ParcelGroup, parcel_receipts, parcel_rows, write_parcel_groups
 from depot.shops import ShopRef
-from depot.tracking import new_label_code, new_tracking_token
 from depot.users import Caller
 from models import (
     Customer,
@@ -32,8 +35,6 @@ from models import (
     OrderSource,
     OrderStatus,
     OrderWindow,
-    Parcel,
-    ParcelEvent,
     ParcelStatus,
     Pickup,
     PickupPurpose,
@@ -50,15 +51,12 @@ _ADDRESSES = _table(CustomerAddress)
 _ORDERS = _table(Order)
 _PICKUPS = _table(Pickup)
 _LINES = _table(OrderLine)
-_PARCELS = _table(Parcel)
 _INSERT_CUSTOMER = insert(_CUSTOMERS).returning(_CUSTOMERS.c.id)
 _INSERT_ADDRESS = insert(_ADDRESSES).returning(_ADDRESSES.c.id)
 _INSERT_ORDER = insert(_ORDERS).returning(_ORDERS.c.id)
 _INSERT_WINDOWS = insert(_table(OrderWindow))
 _INSERT_PICKUPS = insert(_PICKUPS).returning(_PICKUPS.c.id, sort_by_parameter_order=True)
 _INSERT_LINES = insert(_LINES).returning(_LINES.c.id, sort_by_parameter_order=True)
-_INSERT_PARCELS = insert(_PARCELS).returning(_PARCELS.c.id, sort_by_parameter_order=True)
-_INSERT_EVENTS = insert(_table(ParcelEvent))
 
 
 def pickup_window_s(shop: Any, day: date) -> tuple[int, int] | None:
@@ -81,95 +79,6 @@ def no_pickup_window_reason(shop: Any, day: date) -> str:
         f"shop {shop.ref} has no pickup window on {weekday}s ({day.isoformat()}); "
         "move the delivery date or mark its line as drop-off"
     )
-
-
-def write_parcels(
-    conn: Connection,
-    specs: list[ParcelIn],
-    *,
-    shop: ShopRef,
-    links: dict[str, int | None],
-    history: list[tuple[ParcelStatus, str]],
-    actor: str,
-    now: datetime,
-) -> list[dict[str, Any]]:
-    """Insert ``count`` labelled parcels per spec with their status history; their receipts.
-
-    Parameters
-    ----------
-    conn : Connection
-        In the caller's transaction (not committed here).
-    specs : list of ParcelIn
-    shop : ShopRef
-    links : dict
-        ``order_id``, ``order_line_id``, ``pickup_id`` (each may be ``None``).
-    history : list of (ParcelStatus, str)
-        The statuses the parcels go through now, with the reason of each; the last is theirs.
-    actor : str
-        Who is named in the history.
-    now : datetime
-        Timezone-aware; the time of every row.
-    """
-    return write_parcel_groups(conn, [(specs, shop, links)], history=history, actor=actor, now=now)[
-        0
-    ]
-
-
-def write_parcel_groups(
-    conn: Connection,
-    groups: list[tuple[list[ParcelIn], ShopRef, dict[str, int | None]]],
-    *,
-    history: list[tuple[ParcelStatus, str]],
-    actor: str,
-    now: datetime,
-) -> list[list[dict[str, Any]]]:
-    """:func:`write_parcels` for several groups (an order's lines) in one statement per table;
-    the receipts per group, in the order given."""
-    status = history[-1][0]
-    rows: list[dict[str, Any]] = []
-    owners: list[int] = []
-    for number, (specs, shop, links) in enumerate(groups):
-        for spec in specs:
-            for _ in range(spec.count):
-                owners.append(number)
-                rows.append(
-                    {
-                        "order_id": links.get("order_id"),
-                        "order_line_id": links.get("order_line_id"),
-                        "pickup_id": links.get("pickup_id"),
-                        "shop_id": shop.id,
-                        "weight_g": spec.weight_g,
-                        "volume_ml": spec.volume_ml,
-                        "label_code": new_label_code(),
-                        "tracking_token": new_tracking_token(),
-                        "status": status,
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                )
-    ids = list(conn.execute(_INSERT_PARCELS, rows).scalars())
-    conn.execute(
-        _INSERT_EVENTS,
-        [
-            {"parcel_id": parcel_id, "status": event, "at": now, "actor": actor, "reason": reason}
-            for parcel_id in ids
-            for event, reason in history
-        ],
-    )
-    receipts: list[list[dict[str, Any]]] = [[] for _ in groups]
-    for number, parcel_id, row in zip(owners, ids, rows, strict=True):
-        receipts[number].append(
-            parcel_dict(
-                parcel_id=parcel_id,
-                shop=groups[number][1].ref,
-                label_code=row["label_code"],
-                tracking_token=row["tracking_token"],
-                weight_g=row["weight_g"],
-                volume_ml=row["volume_ml"],
-                status=status,
-            )
-        )
-    return receipts
 
 
 def _address_fields(address: AddressIn, location: Location) -> dict[str, Any]:
@@ -250,33 +159,48 @@ def write_order(
         "phone": order.customer.phone or None,
         "email": order.customer.email,
     }
-    customer_id = conn.execute(_INSERT_CUSTOMER, {**customer, "created_at": now}).scalar_one()
     address = _address_fields(order.address, location)
-    address_id = conn.execute(
-        _INSERT_ADDRESS,
+    windows_s = sorted((w.start_s, w.end_s) for w in order.windows)
+    pickup_lines = [n for n, line in enumerate(order.lines) if line.handover is Handover.PICKUP]
+    pickups = [
         {
-            **address,
-            "customer_id": customer_id,
-            "geocode_score": location.score,
+            "shop_id": shops[n].id,
+            "pickup_date": order.delivery_date,
+            "ready_from_s": window[0] if window else None,
+            "ready_until_s": window[1] if window else None,
+            "parcel_count": sum(p.count for p in order.lines[n].parcels),
+            "purpose": PickupPurpose.DELIVERY,
+            "status": PickupStatus.BOOKED,
+            "created_by_user_id": caller.user_id,
             "created_at": now,
-        },
-    ).scalar_one()
+        }
+        for n in pickup_lines
+        for window in [windows[n]]
+    ]
+    history = [(ParcelStatus.BOOKED, f"order {order.external_id} from {source.value}")]
+    if pickup_booked is not None:
+        history.append((ParcelStatus.AWAITING_PICKUP, pickup_booked))
+    order_row = {
+        "source": source,
+        "external_id": order.external_id,
+        "delivery_date": order.delivery_date,
+        "status": status,
+        "attention_reason": attention_reason,
+        "created_by_user_id": caller.user_id,
+        "created_at": now,
+        "updated_at": now,
+    }
     try:
-        order_id = conn.execute(
-            _INSERT_ORDER,
-            {
-                "source": source,
-                "external_id": order.external_id,
-                "customer_id": customer_id,
-                "address_id": address_id,
-                "delivery_date": order.delivery_date,
-                "status": status,
-                "attention_reason": attention_reason,
-                "created_by_user_id": caller.user_id,
-                "created_at": now,
-                "updated_at": now,
-            },
-        ).scalar_one()
+        if conn.dialect.name == "postgresql":
+            order_id, pickup_ids, receipts = _insert_in_one(
+                conn, order, shops, customer, address, location, order_row, windows_s, pickups,
+                pickup_lines, history, caller.actor, now,
+            )  # fmt: skip
+        else:
+            order_id, pickup_ids, receipts = _insert_per_table(
+                conn, order, shops, customer, address, location, order_row, windows_s, pickups,
+                pickup_lines, history, caller.actor, now,
+            )  # fmt: skip
     except IntegrityError as exc:
         if "external_id" in str(exc.orig) or "uq_orders" in str(exc.orig):
             raise ConflictError(
@@ -284,59 +208,6 @@ def write_order(
                 f"an order '{order.external_id}' from {source.value} already exists",
             ) from None
         raise
-    windows_s = sorted((w.start_s, w.end_s) for w in order.windows)
-    conn.execute(
-        _INSERT_WINDOWS,
-        [{"order_id": order_id, "start_s": start, "end_s": end} for start, end in windows_s],
-    )
-    pickup_lines = [n for n, line in enumerate(order.lines) if line.handover is Handover.PICKUP]
-    pickup_ids: dict[int, int] = {}
-    if pickup_lines:
-        rows = []
-        for n in pickup_lines:
-            window = windows[n]
-            rows.append(
-                {
-                    "shop_id": shops[n].id,
-                    "order_id": order_id,
-                    "pickup_date": order.delivery_date,
-                    "ready_from_s": window[0] if window else None,
-                    "ready_until_s": window[1] if window else None,
-                    "parcel_count": sum(p.count for p in order.lines[n].parcels),
-                    "purpose": PickupPurpose.DELIVERY,
-                    "status": PickupStatus.BOOKED,
-                    "created_by_user_id": caller.user_id,
-                    "created_at": now,
-                }
-            )
-        ids = conn.execute(_INSERT_PICKUPS, rows).scalars()
-        pickup_ids = dict(zip(pickup_lines, ids, strict=True))
-    line_ids = list(
-        conn.execute(
-            _INSERT_LINES,
-            [
-                {
-                    "order_id": order_id,
-                    "shop_id": shop.id,
-                    "handover": line.handover,
-                    "pickup_id": pickup_ids.get(n),
-                }
-                for n, (line, shop) in enumerate(zip(order.lines, shops, strict=True))
-            ],
-        ).scalars()
-    )
-    history = [(ParcelStatus.BOOKED, f"order {order.external_id} from {source.value}")]
-    if pickup_booked is not None:
-        history.append((ParcelStatus.AWAITING_PICKUP, pickup_booked))
-    groups = [
-        (
-            line.parcels,
-            shop,
-            {"order_id": order_id, "order_line_id": line_ids[n], "pickup_id": pickup_ids.get(n)},
-        )
-        for n, (line, shop) in enumerate(zip(order.lines, shops, strict=True))
-    ]
-    receipts = write_parcel_groups(conn, groups, history=history, actor=caller.actor, now=now)
     handovers = [
         handover_dict(
             pickup_id=pickup_ids.get(n),
@@ -364,3 +235,119 @@ def write_order(
         parcels=[parcel for group in receipts for parcel in group],
         created_at=now,
     )
+
+
+def _insert_per_table(
+    conn: Connection,
+    order: OrderIn,
+    shops: list[ShopRef],
+    customer: dict[str, Any],
+    address: dict[str, Any],
+    location: Location,
+    order_row: dict[str, Any],
+    windows_s: list[tuple[int, int]],
+    pickups: list[dict[str, Any]],
+    pickup_lines: list[int],
+    history: list[tuple[ParcelStatus, str]],
+    actor: str,
+    now: datetime,
+) -> tuple[int, dict[int, int], list[list[dict[str, Any]]]]:
+    """The order's rows with one INSERT per table (any database): its id, the pickup id of
+    each pickup line (by line number) and the parcel receipts per line."""
+    customer_id = conn.execute(_INSERT_CUSTOMER, {**customer, "created_at": now}).scalar_one()
+    address_id = conn.execute(
+        _INSERT_ADDRESS,
+        {
+            **address,
+            "customer_id": customer_id,
+            "geocode_score": location.score,
+            "created_at": now,
+        },
+    ).scalar_one()
+    order_id = conn.execute(
+        _INSERT_ORDER, {**order_row, "customer_id": customer_id, "address_id": address_id}
+    ).scalar_one()
+    conn.execute(
+        _INSERT_WINDOWS,
+        [{"order_id": order_id, "start_s": start, "end_s": end} for start, end in windows_s],
+    )
+    pickup_ids: dict[int, int] = {}
+    if pickups:
+        ids = conn.execute(_INSERT_PICKUPS, [{**row, "order_id": order_id} for row in pickups])
+        pickup_ids = dict(zip(pickup_lines, ids.scalars(), strict=True))
+    line_ids = list(
+        conn.execute(
+            _INSERT_LINES,
+            [
+                {
+                    "order_id": order_id,
+                    "shop_id": shop.id,
+                    "handover": line.handover,
+                    "pickup_id": pickup_ids.get(n),
+                }
+                for n, (line, shop) in enumerate(zip(order.lines, shops, strict=True))
+            ],
+        ).scalars()
+    )
+    groups: list[ParcelGroup] = [
+        (
+            line.parcels,
+            shop,
+            {"order_id": order_id, "order_line_id": line_ids[n], "pickup_id": pickup_ids.get(n)},
+        )
+        for n, (line, shop) in enumerate(zip(order.lines, shops, strict=True))
+    ]
+    receipts = write_parcel_groups(conn, groups, history=history, actor=actor, now=now)
+    return order_id, pickup_ids, receipts
+
+
+def _insert_in_one(
+    conn: Connection,
+    order: OrderIn,
+    shops: list[ShopRef],
+    customer: dict[str, Any],
+    address: dict[str, Any],
+    location: Location,
+    order_row: dict[str, Any],
+    windows_s: list[tuple[int, int]],
+    pickups: list[dict[str, Any]],
+    pickup_lines: list[int],
+    history: list[tuple[ParcelStatus, str]],
+    actor: str,
+    now: datetime,
+) -> tuple[int, dict[int, int], list[list[dict[str, Any]]]]:
+    """:func:`_insert_per_table` in one statement (PostgreSQL, :mod:`depot.order_rows_pg`)."""
+    status = history[-1][0]
+    groups: list[ParcelGroup] = [
+        (line.parcels, shop, {}) for line, shop in zip(order.lines, shops, strict=True)
+    ]
+    rows, owners = parcel_rows(groups, status=status, now=now)
+    ids = insert_order_rows(
+        conn,
+        order={
+            "source": order_row["source"].value,
+            "external_id": order_row["external_id"],
+            "delivery_date": order_row["delivery_date"],
+            "status": order_row["status"].value,
+            "attention_reason": order_row["attention_reason"],
+            "user_id": order_row["created_by_user_id"],
+        },
+        customer=customer,
+        address={**address, "geocode_score": location.score},
+        windows_s=windows_s,
+        pickups=[
+            {**row, "purpose": row["purpose"].value, "status": row["status"].value}
+            for row in pickups
+        ],
+        lines=[
+            {"shop_id": shop.id, "handover": line.handover.value}
+            for line, shop in zip(order.lines, shops, strict=True)
+        ],
+        parcels=[{**row, "status": status.value} for row in rows],
+        history=[(event.value, reason) for event, reason in history],
+        actor=actor,
+        now=now,
+    )
+    pickup_ids = {n: ids.pickup_by_shop[shops[n].id] for n in pickup_lines}
+    parcel_ids = [ids.parcel_by_label[row["label_code"]] for row in rows]
+    return ids.order_id, pickup_ids, parcel_receipts(groups, owners, parcel_ids, rows, status)
