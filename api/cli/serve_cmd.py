@@ -18,11 +18,22 @@ from models.migrate import upgrade
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port.", min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            help="Worker processes (one per core: a worker serves on one core at a time).",
+            min=1,
+            max=64,
+        ),
+    ] = 1,
 ) -> None:
     """Migrate the database, then serve the API (/api/v1, OpenAPI at /openapi.json).
 
     Addresses are geocoded and checked against the service area of BAKFIETS_OSM_FILE; without
-    it every order is kept as needing attention, and a warning says so.
+    it every order is kept as needing attention, and a warning says so. With ``--workers N``
+    each worker builds the API from the same ``BAKFIETS_*`` settings (after this process has
+    checked that it can).
     """
     import uvicorn
 
@@ -36,4 +47,15 @@ def serve(
         api = create_app(settings)
     except (AddressSourceError, GraphSourceError) as exc:
         fail("BAKFIETS_OSM_FILE", str(exc))
-    uvicorn.run(api, host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(api, host=host, port=port, log_level="info")
+        return
+    del api  # each worker builds its own from the environment
+    uvicorn.run(
+        "api.main:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
