@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Connection, Table, insert
 from sqlalchemy.exc import IntegrityError
@@ -190,17 +190,15 @@ def write_order(
         "created_at": now,
         "updated_at": now,
     }
+    new = _NewOrder(
+        order, shops, customer, address, location, order_row, windows_s, pickups, pickup_lines,
+        history, caller.actor, now,
+    )  # fmt: skip
     try:
         if conn.dialect.name == "postgresql":
-            order_id, pickup_ids, receipts = _insert_in_one(
-                conn, order, shops, customer, address, location, order_row, windows_s, pickups,
-                pickup_lines, history, caller.actor, now,
-            )  # fmt: skip
+            order_id, pickup_ids, receipts = _insert_in_one(conn, new)
         else:
-            order_id, pickup_ids, receipts = _insert_per_table(
-                conn, order, shops, customer, address, location, order_row, windows_s, pickups,
-                pickup_lines, history, caller.actor, now,
-            )  # fmt: skip
+            order_id, pickup_ids, receipts = _insert_per_table(conn, new)
     except IntegrityError as exc:
         if "external_id" in str(exc.orig) or "uq_orders" in str(exc.orig):
             raise ConflictError(
@@ -237,23 +235,30 @@ def write_order(
     )
 
 
+class _NewOrder(NamedTuple):
+    """What :func:`write_order` worked out, for the statements that store it."""
+
+    order: OrderIn
+    shops: list[ShopRef]
+    customer: dict[str, Any]
+    address: dict[str, Any]
+    location: Location
+    order_row: dict[str, Any]
+    windows_s: list[tuple[int, int]]
+    pickups: list[dict[str, Any]]
+    pickup_lines: list[int]
+    history: list[tuple[ParcelStatus, str]]
+    actor: str
+    now: datetime
+
+
 def _insert_per_table(
-    conn: Connection,
-    order: OrderIn,
-    shops: list[ShopRef],
-    customer: dict[str, Any],
-    address: dict[str, Any],
-    location: Location,
-    order_row: dict[str, Any],
-    windows_s: list[tuple[int, int]],
-    pickups: list[dict[str, Any]],
-    pickup_lines: list[int],
-    history: list[tuple[ParcelStatus, str]],
-    actor: str,
-    now: datetime,
+    conn: Connection, new: _NewOrder
 ) -> tuple[int, dict[int, int], list[list[dict[str, Any]]]]:
     """The order's rows with one INSERT per table (any database): its id, the pickup id of
     each pickup line (by line number) and the parcel receipts per line."""
+    order, shops, customer, address, location, order_row = new[:6]
+    windows_s, pickups, pickup_lines, history, actor, now = new[6:]
     customer_id = conn.execute(_INSERT_CUSTOMER, {**customer, "created_at": now}).scalar_one()
     address_id = conn.execute(
         _INSERT_ADDRESS,
@@ -302,21 +307,11 @@ def _insert_per_table(
 
 
 def _insert_in_one(
-    conn: Connection,
-    order: OrderIn,
-    shops: list[ShopRef],
-    customer: dict[str, Any],
-    address: dict[str, Any],
-    location: Location,
-    order_row: dict[str, Any],
-    windows_s: list[tuple[int, int]],
-    pickups: list[dict[str, Any]],
-    pickup_lines: list[int],
-    history: list[tuple[ParcelStatus, str]],
-    actor: str,
-    now: datetime,
+    conn: Connection, new: _NewOrder
 ) -> tuple[int, dict[int, int], list[list[dict[str, Any]]]]:
     """:func:`_insert_per_table` in one statement (PostgreSQL, :mod:`depot.order_rows_pg`)."""
+    order, shops, customer, address, location, order_row = new[:6]
+    windows_s, pickups, pickup_lines, history, actor, now = new[6:]
     status = history[-1][0]
     groups: list[ParcelGroup] = [
         (line.parcels, shop, {}) for line, shop in zip(order.lines, shops, strict=True)
