@@ -26,6 +26,7 @@ from api.routes import (
     plans,
     rounds,
     shops,
+    slots,
     tracking,
     webhooks,
 )
@@ -127,7 +128,7 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     for module in (shops, order_import, orders, pickups, tracking, attention, webhooks):
         app.include_router(module.router, prefix=API_PREFIX)
-    for module in (plans, rounds, fleet):
+    for module in (plans, rounds, fleet, slots):
         app.include_router(module.router, prefix=API_PREFIX)
     for module in (paper, health):
         app.include_router(module.router, prefix=API_PREFIX)
