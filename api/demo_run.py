@@ -95,6 +95,8 @@ class Api:
     def __init__(self, base_url: str, token: str) -> None:
         self.base_url = base_url
         self.token = token
+        # Loopback only: no proxy from the environment may stand in between.
+        self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
     def call(
         self, method: str, path: str, body: Any = None, **params: str
@@ -107,7 +109,7 @@ class Api:
         if data is not None:
             request.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(request, timeout=120) as answer:
+            with self.opener.open(request, timeout=120) as answer:
                 return answer.status, answer.read(), answer.headers.get("Content-Type", "")
         except urllib.error.HTTPError as refused:
             return refused.code, refused.read(), refused.headers.get("Content-Type", "")
