@@ -46,6 +46,7 @@ bench: install services
 	$(BIN)/python -m bench.planner_bench --benchmarks $(SHARED)/data/benchmarks
 	$(BIN)/python -m bench.real_days_bench --osm $(OSM)
 	$(BIN)/python -m bench.intake_bench --osm $(OSM) --seconds 60
+	$(BIN)/python -m bench.slots_bench --osm $(OSM)
 
 lint: install
 	$(BIN)/ruff check .
