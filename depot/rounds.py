@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from depot.errors import ConflictError, NotFoundError
@@ -46,22 +46,27 @@ def get_round(*, session: Session, round_id: int, caller: Caller) -> PlanRound:
     return round_
 
 
-def current_rounds(*, session: Session, plan_date: date, caller: Caller) -> list[PlanRound]:
-    """The rounds of ``plan_date``'s current plans (a courier: only their own)."""
+def current_plan_ids(plan_date: date) -> Select[int]:
+    """A query of the ids of ``plan_date``'s current plans (the newest done version of each
+    kind)."""
     latest = (
         select(Plan.kind, func.max(Plan.version).label("version"))
         .where(Plan.plan_date == plan_date, Plan.status == PlanStatus.DONE)
         .group_by(Plan.kind)
         .subquery()
     )
-    plan_ids = (
+    return (
         select(Plan.id)
         .join(latest, (Plan.kind == latest.c.kind) & (Plan.version == latest.c.version))
         .where(Plan.plan_date == plan_date)
     )
+
+
+def current_rounds(*, session: Session, plan_date: date, caller: Caller) -> list[PlanRound]:
+    """The rounds of ``plan_date``'s current plans (a courier: only their own)."""
     query = (
         select(PlanRound)
-        .where(PlanRound.plan_id.in_(plan_ids))
+        .where(PlanRound.plan_id.in_(current_plan_ids(plan_date)))
         .options(
             selectinload(PlanRound.plan),
             selectinload(PlanRound.bike),
@@ -85,6 +90,21 @@ def start_round(*, session: Session, round_id: int, caller: Caller) -> PlanRound
         ``round_id``: its plan is not the current one of its date and kind any more.
     """
     round_ = get_round(session=session, round_id=round_id, caller=caller)
+    ensure_current(session=session, round_=round_)
+    if not round_.started:
+        round_.started, round_.started_at = True, utcnow()
+        session.commit()
+    return round_
+
+
+def ensure_current(*, session: Session, round_: PlanRound) -> None:
+    """Refuse a round whose plan is no longer the current one of its date and kind.
+
+    Raises
+    ------
+    ConflictError
+        ``round_id``: a newer version of the plan replaced it.
+    """
     newest = session.scalar(
         select(func.max(Plan.version)).where(
             Plan.plan_date == round_.plan.plan_date,
@@ -95,13 +115,9 @@ def start_round(*, session: Session, round_id: int, caller: Caller) -> PlanRound
     if newest != round_.plan.version:
         raise ConflictError(
             "round_id",
-            f"round {round_id} belongs to plan version {round_.plan.version}, replaced by "
-            f"version {newest}; start a round of the current plan",
+            f"round {round_.id} belongs to plan version {round_.plan.version}, replaced by "
+            f"version {newest}; use a round of the current plan",
         )
-    if not round_.started:
-        round_.started, round_.started_at = True, utcnow()
-        session.commit()
-    return round_
 
 
 def report_position(

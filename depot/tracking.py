@@ -1,9 +1,10 @@
 """Parcel status: the allowed changes, the history they leave, labels, and public tracking.
 
 booked → awaiting pickup → picked up → at depot → out for delivery → delivered / failed /
-returned. A parcel a shop brings to the depot itself goes from booked straight to at depot; a
-failed delivery goes back to the depot, out again, or is returned. Every change is a
-:class:`~models.ParcelEvent` with its time, actor and reason.
+returned. A parcel a shop brings to the depot itself goes from booked straight to at depot; one
+scanned in at the depot while still awaiting pickup (the bike's pickup was not recorded on the
+way) goes straight to at depot too; a failed delivery goes back to the depot, out again, or is
+returned. Every change is a :class:`~models.ParcelEvent` with its time, actor and reason.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ S = ParcelStatus
 #: Which status may follow which.
 TRANSITIONS: dict[ParcelStatus, frozenset[ParcelStatus]] = {
     S.BOOKED: frozenset({S.AWAITING_PICKUP, S.AT_DEPOT, S.RETURNED}),
-    S.AWAITING_PICKUP: frozenset({S.PICKED_UP, S.RETURNED}),
+    S.AWAITING_PICKUP: frozenset({S.PICKED_UP, S.AT_DEPOT, S.RETURNED}),
     S.PICKED_UP: frozenset({S.AT_DEPOT}),
     S.AT_DEPOT: frozenset({S.OUT_FOR_DELIVERY, S.RETURNED}),
     S.OUT_FOR_DELIVERY: frozenset({S.DELIVERED, S.FAILED}),
