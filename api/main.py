@@ -25,6 +25,7 @@ from api.routes import (
     pickups,
     plans,
     rounds,
+    scans,
     shops,
     slots,
     tracking,
@@ -130,7 +131,7 @@ def create_app(
         app.include_router(module.router, prefix=API_PREFIX)
     for module in (plans, rounds, fleet, slots):
         app.include_router(module.router, prefix=API_PREFIX)
-    for module in (paper, health):
+    for module in (paper, health, scans):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(tracking.page_router)
     return app
