@@ -105,6 +105,12 @@ class RoundSlack:
         self.places = [v.end_place if s is None else s.place for s in stops]
         ridden = [v.start_place, *self.places, v.end_place]
         self.distance_m = sum(dist[a][b] for a, b in itertools.pairwise(ridden))
+        # Riding and service time: a break never overlaps either, so the round lasts at least
+        # this plus every break it owes.
+        dur = p.duration_s
+        self.busy_s = sum(dur[a][b] for a, b in itertools.pairwise(ridden)) + sum(
+            v.reload_s if s is None else s.service_s for s in stops
+        )
         # Goods per trip when a trip only delivers (then its peak load is what leaves the depot).
         partner = p.partner()
         self.trip_of: list[int] = []
@@ -169,7 +175,7 @@ class RoundSlack:
 
 def _positions(
     problem: Problem, vi: int, slack: RoundSlack, stop: Stop
-) -> tuple[list[tuple[int, int, bool]], list[Failure]]:
+) -> tuple[list[tuple[int, int, bool, bool]], list[Failure]]:
     """Positions not ruled out, as ``(detour_s, position, reload_before)``, cheapest first; and
     a failure for each position ruled out."""
     p = problem
@@ -181,7 +187,7 @@ def _positions(
     spare_trip = slack.trips < v.max_trips
     wins = _windows(stop)
     sp = stop.place
-    keep: list[tuple[int, int, bool]] = []
+    keep: list[tuple[int, int, bool, bool]] = []
     out: list[Failure] = []
     for k in range(first, n + 1):
         prev = v.start_place if k == 0 else slack.places[k - 1]
@@ -195,15 +201,27 @@ def _positions(
             detour += dur[sp][nxt] - dur[prev][nxt]
             extra_m += dist[sp][nxt] - dist[prev][nxt]
             if not slack.usable:
-                keep.append((detour, k, reload_before))
+                keep.append((detour, k, reload_before, False))
                 continue
-            why = _ruled_out(p, vi, slack, stop, wins, k, reload_before, extra_m)
+            why = _ruled_out(p, vi, slack, stop, wins, k, reload_before, detour, extra_m)
             if why is None:
-                keep.append((detour, k, reload_before))
+                # Loads, trips and range are then already checked exactly: the stop joins a
+                # trip that only delivers, and no trip is added.
+                proven = (
+                    not reload_before
+                    and stop.kind is StopKind.DELIVERY
+                    and _trip_load(slack, k) is not None
+                )
+                keep.append((detour, k, reload_before, proven))
             else:
                 out.append(why)
     keep.sort()
     return keep, out
+
+
+def _trip_load(slack: RoundSlack, k: int) -> dict[str, int] | None:
+    """What the trip a stop inserted at ``k`` joins carries (None: not a delivery-only trip)."""
+    return slack.trip_load[slack.trip_of[k - 1] if k > 0 else 0]
 
 
 def _ruled_out(
@@ -214,9 +232,11 @@ def _ruled_out(
     wins: Sequence[tuple[int, int]],
     k: int,
     reload_before: bool,
+    detour_s: int,
     extra_m: int,
 ) -> Failure | None:
-    """Why position ``k`` cannot ride even without breaks, or None."""
+    """Why position ``k`` cannot ride even when its breaks cost nothing but their own time,
+    or None."""
     v = p.vehicles[vi]
     dur = p.duration_s
     n = len(slack.seq)
@@ -260,7 +280,7 @@ def _ruled_out(
             late,
         )
     if not reload_before and stop.kind is StopKind.DELIVERY:
-        load = slack.trip_load[slack.trip_of[k - 1] if k > 0 else 0]
+        load = _trip_load(slack, k)
         if load is not None:
             for dim in LOAD_DIMENSIONS:
                 cap = getattr(v.capacity, dim)
@@ -273,6 +293,15 @@ def _ruled_out(
                         f"{_amount(dim, cap)}",
                         peak - cap,
                     )
+    back = _earliest_return(p, vi, slack.busy_s + detour_s + stop.service_s)
+    if back > v.shift.end_s:
+        return Failure(
+            "shift",
+            None,
+            f"{v.id} would be back at {clock(back)} at the earliest (riding, stops and breaks), "
+            f"after its shift ends at {clock(v.shift.end_s)}",
+            back - v.shift.end_s,
+        )
     if v.max_distance_m is not None and slack.distance_m + extra_m > v.max_distance_m:
         total = slack.distance_m + extra_m
         return Failure(
@@ -283,6 +312,18 @@ def _ruled_out(
             total - v.max_distance_m,
         )
     return None
+
+
+def _earliest_return(p: Problem, vi: int, busy_s: int) -> int:
+    """A lower bound on when bike ``vi`` is back: leaving at its earliest, riding and serving
+    ``busy_s`` seconds, and taking every break it then owes (breaks add their own time)."""
+    v = p.vehicles[vi]
+    first = v.shift.start_s if p.now_s is None else max(v.shift.start_s, p.now_s)
+    back = first + busy_s
+    for b in sorted(v.breaks, key=lambda b: b.window.start_s):
+        if b.window.end_s >= first and b.window.start_s < back:
+            back += b.duration_s
+    return back
 
 
 def first_insertion(
@@ -342,11 +383,11 @@ def first_insertion(
         )
         return out
     keep, out.failures = _positions(problem, vi, slack, stop)
-    for _detour, k, reload_before in keep:
+    for _detour, k, reload_before, proven in keep:
         added: list[str | None] = [None, stop_id] if reload_before else [stop_id]
         cand = [*seq[:k], *added, *seq[k:]]
         out.timed_exactly += 1
-        bad = check_static(problem, vi, cand)
+        bad = None if proven else check_static(problem, vi, cand)
         timed = bad if bad is not None else timer.time(cand, least_working_time=False)
         if isinstance(timed, Failure):
             out.failures.append(timed)

@@ -89,6 +89,22 @@ def test_a_break_that_no_longer_fits_is_caught_by_the_exact_timing() -> None:
     assert isinstance(without, Timed)
 
 
+def test_a_break_counts_its_own_time_to_the_end_of_the_shift() -> None:
+    """No windows; a 30-minute break owed between 08:00 and 12:00. Round [a] (place 1) plus a
+    new stop at place 2 rides 40 minutes and serves 2: with the break the bike is back at
+    09:12 at the earliest. A shift ending at 09:12 takes it (back exactly then); one ending at
+    09:11 does not, and that is known without timing any order exactly."""
+    stops = [Stop("a", 1, service_s=60), Stop("new", 2, service_s=60)]
+    owed = (Break(TimeWindow(8 * H, 12 * H), 1800),)
+    fits = Vehicle("bike", shift=TimeWindow(8 * H, 9 * H + 720), breaks=owed)
+    found = first_insertion(_line(stops, fits), 0, ["a"], "new")
+    assert found.insertion is not None and found.insertion.timed.end_s == 9 * H + 720
+    short = Vehicle("bike", shift=TimeWindow(8 * H, 9 * H + 660), breaks=owed)
+    found = first_insertion(_line(stops, short), 0, ["a"], "new")
+    assert found.insertion is None and found.timed_exactly == 0
+    assert any("back at 09:12 at the earliest" in f.reason for f in found.failures)
+
+
 def test_a_full_trip_refuses_and_a_spare_trip_takes_it_after_a_reload() -> None:
     """The bike carries 2 parcels at once; a and b fill it. With one trip allowed the new parcel
     is refused for capacity; with two, it goes on a second trip after a reload at the depot."""
