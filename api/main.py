@@ -19,6 +19,7 @@ from api.routes import (
     attention,
     fleet,
     health,
+    impact,
     order_import,
     orders,
     paper,
@@ -131,7 +132,7 @@ def create_app(
         app.include_router(module.router, prefix=API_PREFIX)
     for module in (plans, rounds, fleet, slots):
         app.include_router(module.router, prefix=API_PREFIX)
-    for module in (paper, health, scans):
+    for module in (paper, health, scans, impact):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(tracking.page_router)
     return app

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from api.cli import _register, app
 from tests.api.plan_day import plan_app, plan_client  # noqa: F401 (fixtures of planning tests)
+from tests.depot.impact_day import impact_day  # noqa: F401 (the hand-checkable impact month)
 
 
 @pytest.fixture(scope="session")
