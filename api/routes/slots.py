@@ -16,15 +16,8 @@ from api.schemas.slots import GoodsIn, HoldIn, HoldOut, SlotsOut
 from depot.contracts import format_clock
 from depot.settings import Settings
 from depot.slot_day import Goods
-from depot.slots import (
-    SlotDesk,
-    Where,
-    available_slots,
-    hold_slot,
-    locate,
-    release_hold,
-    slot_grid,
-)
+from depot.slot_holds import hold_slot, release_hold
+from depot.slots import SlotDesk, Where, available_slots, locate, slot_grid
 from depot.users import Caller
 from depot.worker import graph_loader
 from models import Role

@@ -14,18 +14,35 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from api.main import create_app
+from depot.locate import Locator
 from depot.slot_day import Goods
-from depot.slots import Where, available_slots, consume_hold
-from models import Order, SlotHold, utcnow
+from depot.slot_holds import consume_hold
+from depot.slots import Where, available_slots
+from depot.users import create_user
+from models import Order, Role, SlotHold, utcnow
 from tests.api.plan_day import DEPOT, Client, address, set_up_day, wait_done
 from tests.dbfixtures import DEPOT_TZ, depot_today, order_body
 
 pytestmark = pytest.mark.slow
 
 WINDOWS = "09:00-11:00, 11:00-13:00, 13:00-15:00, 16:30-18:00"
-#: A real address that is no customer's yet (a shop's front door will do).
+#: Real addresses that are no customer's yet (shops' front doors will do), as order bodies and
+#: as one line for the checkout.
+STORE_KONGENSGADE = {
+    "street": "Store Kongensgade",
+    "housenumber": "40",
+    "postcode": "1264",
+    "city": "København K",
+}
+VESTERBROGADE = {
+    "street": "Vesterbrogade",
+    "housenumber": "60B",
+    "postcode": "1620",
+    "city": "København V",
+}
 NEW_ADDRESS = "Store Kongensgade 40, 1264 København K"
 OTHER_ADDRESS = "Vesterbrogade 60B, 1620 København V"
 
@@ -146,13 +163,7 @@ def test_offered_window_is_kept_by_a_replan(
     assert [(w.start_s, w.end_s) for w in past] == [(9 * 3600, 11 * 3600), (11 * 3600, 13 * 3600)]
     assert past[1].reason == "the window ended at 13:00; it is 14:00 now"
 
-    store_kongensgade = {
-        "street": "Store Kongensgade",
-        "housenumber": "40",
-        "postcode": "1264",
-        "city": "København K",
-    }
-    new_id = _order(shopper, day, "SLOT-1", store_kongensgade, ("11:00", "13:00"))
+    new_id = _order(shopper, day, "SLOT-1", STORE_KONGENSGADE, ("11:00", "13:00"))
     again = _slots(shopper, day, NEW_ADDRESS)
     assert again["basis"]["later_bookings"] == 1 and "1 later booking" in again["basis"]["note"]
 
@@ -238,13 +249,7 @@ def test_hold_takes_the_last_room_until_it_expires(
 
     mine = b.post("/api/v1/slots/holds", json=other)
     assert mine.status_code == 201, mine.text
-    vesterbrogade = {
-        "street": "Vesterbrogade",
-        "housenumber": "60B",
-        "postcode": "1620",
-        "city": "København V",
-    }
-    order_id = _order(b, day, "HELD-1", vesterbrogade, ("11:00", "13:00"))
+    order_id = _order(b, day, "HELD-1", VESTERBROGADE, ("11:00", "13:00"))
     stored = session.get(SlotHold, mine.json()["id"])
     located = session.get(Order, order_id)
     assert stored is not None and located is not None
@@ -324,3 +329,38 @@ def test_bad_requests_name_the_field(
         merchant.get(url, params={"date": day.isoformat(), "address": NEW_ADDRESS}).status_code
         == 403
     )
+
+
+def test_a_hold_made_in_one_api_process_is_counted_by_another(
+    slot_app: FastAPI,
+    plan_client: Client,
+    shops: dict[str, int],
+    session: Session,
+    locator: Locator,
+    session_factory: sessionmaker[Session],
+) -> None:
+    """Two API processes (each its own slot days in memory) on one database: a hold taken
+    through the first takes the last room for a shopper of the second, and a hold let go
+    through the second frees it for the first."""
+    depot = plan_client("depot")
+    day = depot_today() + timedelta(days=2)
+    _one_bike_day(depot, plan_client, day, parcels=5, booked=4)
+    _plan(depot, day)
+    other_app = create_app(
+        slot_app.state.settings, locator=locator, session_factory=session_factory
+    )
+    _user, token = create_user(session=session, name="second shop", role=Role.INTEGRATION)
+    first = plan_client("integration")
+    with TestClient(other_app, headers={"Authorization": f"Bearer {token}"}) as second:
+        assert _by_window(_slots(second, day, OTHER_ADDRESS))["09:00-11:00"]["available"]
+        body = {
+            "date": day.isoformat(),
+            "address": NEW_ADDRESS,
+            "window": {"start": "09:00", "end": "11:00"},
+        }
+        held = first.post("/api/v1/slots/holds", json=body)
+        assert held.status_code == 201, held.text
+        assert not any(s["available"] for s in _slots(second, day, OTHER_ADDRESS)["slots"])
+        assert second.delete(f"/api/v1/slots/holds/{held.json()['id']}").status_code == 204
+        assert _by_window(_slots(first, day, OTHER_ADDRESS))["09:00-11:00"]["available"]
+    other_app.state.plan_runner.shutdown()
