@@ -64,6 +64,14 @@ def _by_window(answer: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {f"{s['start']}-{s['end']}": s for s in answer["slots"]}
 
 
+def _hold_body(day: date, where: str, window: tuple[str, str]) -> dict[str, Any]:
+    return {
+        "date": day.isoformat(),
+        "address": where,
+        "window": {"start": window[0], "end": window[1]},
+    }
+
+
 def _plan(depot: TestClient, day: date) -> dict[str, Any]:
     body = {"date": day.isoformat(), "kind": "deliveries", "time_limit_s": 2}
     asked = depot.post("/api/v1/plans", json=body)
@@ -217,11 +225,7 @@ def test_hold_takes_the_last_room_until_it_expires(
     _plan(depot, day)
     a, b = plan_client("integration"), plan_client("integration")
     assert _by_window(_slots(a, day, NEW_ADDRESS))["11:00-13:00"]["available"]
-    body = {
-        "date": day.isoformat(),
-        "address": NEW_ADDRESS,
-        "window": {"start": "11:00", "end": "13:00"},
-    }
+    body = _hold_body(day, NEW_ADDRESS, ("11:00", "13:00"))
     held = a.post("/api/v1/slots/holds", json=body)
     assert held.status_code == 201, held.text
     hold = held.json()
@@ -314,14 +318,7 @@ def test_bad_requests_name_the_field(
         url, params={"date": day.isoformat(), "address": "Ingenvej 999, 9999 Intetsted"}
     )
     assert nowhere.status_code == 422 and field(nowhere) == "address"
-    odd = shopper.post(
-        "/api/v1/slots/holds",
-        json={
-            "date": day.isoformat(),
-            "address": NEW_ADDRESS,
-            "window": {"start": "10:00", "end": "12:00"},
-        },
-    )
+    odd = shopper.post("/api/v1/slots/holds", json=_hold_body(day, NEW_ADDRESS, ("10:00", "12:00")))
     assert odd.status_code == 422 and field(odd) == "window"
     assert shopper.delete("/api/v1/slots/holds/nosuchhold").status_code == 404
     merchant = plan_client("merchant", shop="S001")
@@ -353,11 +350,7 @@ def test_a_hold_made_in_one_api_process_is_counted_by_another(
     first = plan_client("integration")
     with TestClient(other_app, headers={"Authorization": f"Bearer {token}"}) as second:
         assert _by_window(_slots(second, day, OTHER_ADDRESS))["09:00-11:00"]["available"]
-        body = {
-            "date": day.isoformat(),
-            "address": NEW_ADDRESS,
-            "window": {"start": "09:00", "end": "11:00"},
-        }
+        body = _hold_body(day, NEW_ADDRESS, ("09:00", "11:00"))
         held = first.post("/api/v1/slots/holds", json=body)
         assert held.status_code == 201, held.text
         assert not any(s["available"] for s in _slots(second, day, OTHER_ADDRESS)["slots"])
