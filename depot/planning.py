@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from depot.day import DayRequest, ParcelStop, Place
+from depot.impact import VAN_CO2_G_PER_KM  # one sourced factor (EEA) for every CO2 figure
 from maps.geo import Point
 from maps.graph import BikeGraph
 from maps.matrix import travel_matrix
@@ -45,10 +46,6 @@ from planner.problem import (
     Vehicle,
 )
 from planner.solve import SolveParams, solve
-
-# A diesel delivery van in city traffic emits about 250 g CO2 per km (EEA 2023 light commercial
-# vehicle average ~ 200 g/km type-approval; urban stop-and-go runs higher).
-VAN_CO2_G_PER_KM = 250.0
 
 Progress = Callable[[str], None]
 

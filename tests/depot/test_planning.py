@@ -123,4 +123,4 @@ def test_exports_carry_summary_routes_reasons_and_attribution(
     for round_ in day.rounds:
         assert round_.bike_id in page
     assert "http://" not in page.replace("http://www.w3.org/2000/svg", "")  # no tiles, no CDN
-    assert np.isfinite(day.bike_km) and day.co2_avoided_kg == pytest.approx(day.bike_km * 0.25)
+    assert np.isfinite(day.bike_km) and day.co2_avoided_kg == pytest.approx(day.bike_km * 0.1838)
