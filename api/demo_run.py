@@ -44,6 +44,7 @@ from fastapi import FastAPI
 from api.demo_data import DemoSizeError, order_bodies, pick_shops, shop_body
 from api.main import create_app
 from depot.demo_day import central_depot
+from depot.impact import VAN_CO2_G_PER_KM
 from depot.paper.service import write_atomically
 from depot.settings import Settings
 from depot.users import create_user
@@ -152,7 +153,15 @@ def serve(app: FastAPI) -> Iterator[str]:
         thread.join(timeout=30)
 
 
-OUTPUTS = ("plan.json", "rounds.html", "slips-a6.pdf", "impact.json", "rounds.geojson")
+OUTPUTS = (
+    "plan.json",
+    "rounds.html",
+    "slips-a6.pdf",
+    "impact.json",
+    "impact.svg",
+    "impact.csv",
+    "rounds.geojson",
+)
 
 
 def _fresh_database(out: Path) -> str:
@@ -264,8 +273,8 @@ def impact_figures(plan: dict[str, Any]) -> dict[str, Any]:
         "stops_unassigned": len(plan["unassigned"]),
         "consolidation": summary["consolidation"],
         "co2_avoided_kg": summary["co2_avoided_kg"],
-        "co2_basis": "a diesel van over the same distance, 250 g CO2 per km "
-        "(depot.planning.VAN_CO2_G_PER_KM)",
+        "co2_basis": f"a van over the same distance, {VAN_CO2_G_PER_KM:g} g CO2 per km "
+        "(depot.impact.VAN_CO2_G_PER_KM, EEA 2022 new-van average)",
     }
 
 
@@ -320,12 +329,19 @@ def run_demo(options: DemoOptions, *, say: Say) -> DemoResult:
             if plan["status"] != "done":
                 raise DemoError(f"plan {plan['id']} {plan['status']}: {plan['error']}")
             result.files = _write_files(depot, plan, out, day)
+            # The impact report as the centre manager reads it (GET /api/v1/impact), beside the
+            # plan's own figures.
+            result.impact = impact_figures(result.plan)
+            result.impact["report"] = depot.ok("GET", "/api/v1/impact", date=day.isoformat())
+            chart = depot.document("/api/v1/impact", date=day.isoformat(), format="svg")
+            table = depot.document("/api/v1/impact", date=day.isoformat(), format="csv")
     finally:
         app.state.plan_runner.shutdown()
-    result.impact = impact_figures(result.plan)
     impact = out / "impact.json"
     write_atomically(impact, json.dumps(result.impact, indent=1, ensure_ascii=False).encode())
-    result.files.append(impact)
+    write_atomically(out / "impact.svg", chart)
+    write_atomically(out / "impact.csv", table)
+    result.files += [impact, out / "impact.svg", out / "impact.csv"]
     return result
 
 

@@ -71,6 +71,13 @@ def test_a_small_demo_day_writes_the_plan_and_its_paper(osm_path: Path, tmp_path
     assert impact["parcels_delivered"] == delivered
     assert impact["bike_km"] == pytest.approx(metres / 1000, abs=0.01)
     assert impact["bikes_used"] == len(plan["rounds"])
+    # The impact report read from the API covers the same rounds: same km, nothing delivered yet.
+    totals = impact["report"]["totals"]
+    assert totals["bike_km"] == pytest.approx(metres / 1000, abs=0.01)
+    assert totals["rounds"] == len(plan["rounds"])
+    assert totals["on_time_text"] == "no deliveries recorded"
+    assert (out / "impact.svg").read_text().lstrip().startswith("<svg")
+    assert (out / "impact.csv").read_text().splitlines()[0].startswith("date")
 
 
 @pytest.mark.parametrize(
