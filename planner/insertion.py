@@ -21,8 +21,15 @@ from dataclasses import dataclass, field
 
 from planner.finish import _trim
 from planner.problem import LOAD_DIMENSIONS, Problem, Stop, StopKind
-from planner.schedule import Failure, RouteTimer, Timed, check_static
-from planner.validate import _amount, clock
+from planner.schedule import (
+    Failure,
+    RouteTimer,
+    Timed,
+    capacity_failure,
+    check_static,
+    range_failure,
+)
+from planner.validate import clock
 
 
 @dataclass(frozen=True)
@@ -286,13 +293,7 @@ def _ruled_out(
                 cap = getattr(v.capacity, dim)
                 peak = load[dim] + getattr(stop.load, dim)
                 if cap is not None and peak > cap:
-                    return Failure(
-                        "capacity",
-                        None,
-                        f"{v.id} would carry {_amount(dim, peak)} on a trip, more than its "
-                        f"{_amount(dim, cap)}",
-                        peak - cap,
-                    )
+                    return capacity_failure(v, dim, peak, cap)
     back = _earliest_return(p, vi, slack.busy_s + detour_s + stop.service_s)
     if back > v.shift.end_s:
         return Failure(
@@ -303,14 +304,7 @@ def _ruled_out(
             back - v.shift.end_s,
         )
     if v.max_distance_m is not None and slack.distance_m + extra_m > v.max_distance_m:
-        total = slack.distance_m + extra_m
-        return Failure(
-            "distance",
-            None,
-            f"{v.id} would ride {total / 1000:.1f} km, beyond its range of "
-            f"{v.max_distance_m / 1000:.1f} km",
-            total - v.max_distance_m,
-        )
+        return range_failure(v, slack.distance_m + extra_m, v.max_distance_m)
     return None
 
 

@@ -272,24 +272,32 @@ def check_static(problem: Problem, vi: int, seq: Sequence[str | None]) -> Failur
                 load += getattr(s.load, dim) * (-1 if s.kind is StopKind.DELIVERY else 1)
                 peak = max(peak, load)
             if peak > cap:
-                return Failure(
-                    "capacity",
-                    None,
-                    f"{v.id} would carry {_amount(dim, peak)} on a trip, more than its "
-                    f"{_amount(dim, cap)}",
-                    peak - cap,
-                )
+                return capacity_failure(v, dim, peak, cap)
     if v.max_distance_m is not None:
         dist = p.distance_m
         visits = [v.end_place if sid is None else p.stop(sid).place for sid in seq]
         places = p.ridden_places(p.vehicles.index(v), visits)
         total = sum(dist[a][b] for a, b in itertools.pairwise(places))
         if total > v.max_distance_m:
-            return Failure(
-                "distance",
-                None,
-                f"{v.id} would ride {total / 1000:.1f} km, beyond its range of "
-                f"{v.max_distance_m / 1000:.1f} km",
-                total - v.max_distance_m,
-            )
+            return range_failure(v, total, v.max_distance_m)
     return None
+
+
+def capacity_failure(v: Vehicle, dim: str, peak: int, cap: int) -> Failure:
+    """Bike ``v`` would carry ``peak`` of ``dim`` on a trip, more than its ``cap``."""
+    return Failure(
+        "capacity",
+        None,
+        f"{v.id} would carry {_amount(dim, peak)} on a trip, more than its {_amount(dim, cap)}",
+        peak - cap,
+    )
+
+
+def range_failure(v: Vehicle, total_m: int, range_m: int) -> Failure:
+    """Bike ``v`` would ride ``total_m`` metres, beyond its range of ``range_m``."""
+    return Failure(
+        "distance",
+        None,
+        f"{v.id} would ride {total_m / 1000:.1f} km, beyond its range of {range_m / 1000:.1f} km",
+        total_m - range_m,
+    )
