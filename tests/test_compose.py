@@ -40,6 +40,7 @@ from models import Plan, Role
 from models.session import make_engine, make_sessionmaker
 from tests.api.plan_day import set_up_day, wait_done
 from tests.dbfixtures import PG_ADMIN_DSN, ROOT, depot_today, shop_body
+from tests.waiting import hang_guard
 
 #: The compose file under test (a mutated copy can be named to watch the tests fail).
 COMPOSE = Path(os.environ.get("BAKFIETS_COMPOSE_FILE", ROOT / "docker-compose.yml"))
@@ -268,7 +269,7 @@ class Native:
         while not self.healthy(service):
             log = (self.work / f"{service}.log").read_text(errors="replace")[-3000:]
             assert process.poll() is None, f"{service} exited {process.returncode}:\n{log}"
-            assert time.monotonic() < deadline, f"{service} never healthy:\n{log}"
+            hang_guard(deadline, f"{service} never healthy:\n{log}")
             time.sleep(1.0)
 
     def stop(self) -> None:
