@@ -28,7 +28,8 @@ from planner.day_solve import PlanCheckError
 from planner.formats import euclidean_distance, read_instance
 from planner.formats.bks import find_bks, gap_percent
 from planner.formats.common import FormatError, exact_time_check
-from planner.formats.vroom import LatLon, LocationError, read_vroom
+from planner.formats.vroom import LatLon, read_vroom
+from planner.formats.vroom_matrices import LocationError
 from planner.formats.vroom_write import write_vroom
 from planner.solve import SolveParams, solve
 

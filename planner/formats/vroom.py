@@ -46,12 +46,11 @@ the path of the field, e.g. ``vehicles[2].breaks[0].time_windows: ...``.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
 
 from planner.formats.common import FormatError
 from planner.formats.vroom_fields import (
@@ -59,7 +58,6 @@ from planner.formats.vroom_fields import (
     as_int,
     as_list,
     as_lonlat,
-    as_matrix,
     as_object,
     as_skills,
     as_str,
@@ -67,6 +65,11 @@ from planner.formats.vroom_fields import (
     as_windows,
     error,
     one_window,
+)
+from planner.formats.vroom_matrices import (
+    MatrixFromPoints,
+    horizon_s,
+    read_matrices,
 )
 from planner.matrix import Matrix
 from planner.problem import (
@@ -82,7 +85,6 @@ from planner.problem import (
     Vehicle,
 )
 
-DEFAULT_PROFILE = "car"
 DEFAULT_PENALTY = 10_000_000
 """Penalty of a priority-0 task (objective units: seconds of round time)."""
 
@@ -98,20 +100,6 @@ _VEHICLE_KEYS = {
     "max_distance", "max_trips", "reload_service",
 }  # fmt: skip
 _BREAK_KEYS = {"id", "time_windows", "service", "description"}
-
-
-class LocationError(Exception):
-    """Raised by a ``matrix_from_points`` callback: point ``index`` cannot be used, and why."""
-
-    def __init__(self, index: int, reason: str) -> None:
-        super().__init__(reason)
-        self.index = index
-        self.reason = reason
-
-
-MatrixFromPoints = Callable[[Sequence[LatLon]], tuple[ArrayLike, ArrayLike]]
-"""Given places, return (duration_s, distance_m) square matrices (rounded to integers here), or
-raise LocationError naming the place."""
 
 
 @dataclass(frozen=True)
@@ -414,7 +402,7 @@ def read_vroom(
         pairs.append(Pair(ids["pickup"], ids["delivery"]))
 
     vehicles_raw = [_vehicle_fields(r, raw, f"vehicles[{k}]") for k, raw in enumerate(vehicles_in)]
-    duration, distance, has_distances = _matrices(r, vehicles_raw)
+    duration, distance, has_distances = read_matrices(r, vehicles_raw)
     n = len(duration)
     if r.has_matrices and r.max_index >= n:
         raise error(r.index_field, f"{r.max_index} is outside the {n}x{n} matrices")
@@ -423,7 +411,7 @@ def read_vroom(
     if virtual is not None:
         duration = np.pad(duration, ((0, 1), (0, 1)))
         distance = np.pad(distance, ((0, 1), (0, 1)))
-    horizon = _horizon(stops, vehicles_raw, duration)
+    horizon = horizon_s(stops, vehicles_raw, duration)
     vehicles: list[Vehicle] = []
     refs: dict[str, VehicleRef] = {}
     seen_vehicles: set[int] = set()
@@ -568,70 +556,3 @@ def _vehicle_fields(r: _Reader, raw: Any, path: str) -> dict[str, Any]:
         breaks.append((bid, window, as_int(b.get("service", 0), f"{bpath}.service")))
     out["breaks"] = breaks
     return out
-
-
-def _matrices(
-    r: _Reader, vehicles: list[dict[str, Any]]
-) -> tuple[NDArray[np.int64], NDArray[np.int64], bool]:
-    doc = r.doc
-    if not r.has_matrices:
-        if r.matrix_from_points is None:
-            raise error(
-                "matrices",
-                "missing: the tasks give locations, and a travel matrix is needed "
-                "(the command line computes one on the bike graph with --osm)",
-            )
-        try:
-            given_s, given_m = r.matrix_from_points(r.points)
-        except LocationError as exc:
-            raise error(r.point_field[exc.index], exc.reason) from exc
-        return np.rint(given_s).astype(np.int64), np.rint(given_m).astype(np.int64), True
-    named = {v["profile"] for v in vehicles if v["profile"] is not None}
-    profile = vehicles[0]["profile"] or DEFAULT_PROFILE
-    for k, v in enumerate(vehicles):
-        if (v["profile"] or DEFAULT_PROFILE) != profile:
-            raise error(
-                f"vehicles[{k}].profile",
-                f"{v['profile'] or DEFAULT_PROFILE!r} differs from vehicles[0]'s {profile!r}; "
-                "Bakfiets plans with one travel matrix for all vehicles",
-            )
-    if "matrices" in doc:
-        mats = doc["matrices"]
-        if not isinstance(mats, dict) or not mats:
-            raise error("matrices", 'expected an object keyed by profile, e.g. {"bike": ...}')
-        if profile not in mats and not named and len(mats) == 1:
-            profile = next(iter(mats))  # vehicles name no profile: the only one given
-        if profile not in mats:
-            raise error("matrices", f"no matrices for profile {profile!r} (has {sorted(mats)})")
-        path = f"matrices.{profile}"
-        m = as_object(mats[profile], path, {"durations", "distances"} | {"costs"})
-        if "costs" in m:
-            raise error(f"{path}.costs", "custom cost matrices are not supported")
-        if "durations" not in m:
-            raise error(f"{path}.durations", "missing")
-        duration = as_matrix(m["durations"], f"{path}.durations")
-        if "distances" in m:
-            distance = as_matrix(m["distances"], f"{path}.distances")
-            if len(distance) != len(duration):
-                raise error(
-                    f"{path}.distances",
-                    f"{len(distance)}x{len(distance)}, durations are "
-                    f"{len(duration)}x{len(duration)}",
-                )
-            return duration, distance, True
-    else:
-        duration = as_matrix(doc["matrix"], "matrix")
-    return duration, np.zeros_like(duration), False
-
-
-def _horizon(stops: list[Stop], vehicles: list[dict[str, Any]], duration: NDArray[np.int64]) -> int:
-    """A shift end no route can reach: latest window end + all service, breaks, reloads, rides."""
-    ends = [w.end_s for s in stops for w in s.windows]
-    ends += [v["time_window"].end_s for v in vehicles if v["time_window"] is not None]
-    ends += [w.end_s for v in vehicles for _, w, _ in v["breaks"] if w is not None]
-    longest_ride = int(duration.max()) if duration.size else 0
-    work = sum(s.service_s for s in stops)
-    work += max((sum(d for _, _, d in v["breaks"]) for v in vehicles), default=0)
-    trips = max(v["max_trips"] for v in vehicles)
-    work += trips * max(v["reload_service"] for v in vehicles)
-    return max(ends, default=0) + work + (len(stops) + 2 * trips + 2) * longest_ride
