@@ -276,7 +276,7 @@ def check_static(problem: Problem, vi: int, seq: Sequence[str | None]) -> Failur
     if v.max_distance_m is not None:
         dist = p.distance_m
         visits = [v.end_place if sid is None else p.stop(sid).place for sid in seq]
-        places = p.ridden_places(p.vehicles.index(v), visits)
+        places = p.ridden_places(vi, visits)
         total = sum(dist[a][b] for a, b in itertools.pairwise(places))
         if total > v.max_distance_m:
             return range_failure(v, total, v.max_distance_m)
