@@ -1,9 +1,20 @@
-"""Engine-neutral pieces of the search: raw engine answers, parallel runs, picking the best plan."""
+"""Engine-neutral pieces of the search: raw engine answers, parallel runs, picking the best plan.
+
+A search can be stopped from outside: :func:`stopping` names a ``should_stop`` question for the
+searches run inside it; :func:`run_tasks` asks it while its processes search and, on a yes,
+terminates them and raises :class:`SearchStoppedError` (no plan).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing as mp
-from collections.abc import Callable, Sequence
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,10 +55,46 @@ def _call(task: Task) -> RawResult:
 
 
 _FORKED_TASKS: Sequence[Task] = ()
+_PARENT_PID = 0
+#: The question the searches of this context ask between polls (see :func:`stopping`).
+_SHOULD_STOP: ContextVar[Callable[[], bool] | None] = ContextVar("should_stop", default=None)
+#: Seconds between two questions while the processes search.
+POLL_S = 0.2
+_PR_SET_PDEATHSIG = 1
+
+
+class SearchStoppedError(Exception):
+    """The search was asked to stop (``should_stop`` said yes): its processes are ended."""
+
+
+@contextlib.contextmanager
+def stopping(should_stop: Callable[[], bool] | None) -> Iterator[None]:
+    """Searches run inside ask ``should_stop()`` a few times a second and stop on a yes."""
+    token = _SHOULD_STOP.set(should_stop)
+    try:
+        yield
+    finally:
+        _SHOULD_STOP.reset(token)
 
 
 def _call_forked(i: int) -> RawResult:
     return _call(_FORKED_TASKS[i])
+
+
+def _child_start() -> None:
+    """In each search process: ended at once by the pool (whatever handler the parent had for
+    SIGTERM, e.g. a web server's), and killed with the parent if that dies first (Linux)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != _PARENT_PID:  # the parent died before the line above
+        os._exit(1)
+
+
+def _asked_to_stop(should_stop: Callable[[], bool] | None) -> None:
+    if should_stop is not None and should_stop():
+        raise SearchStoppedError("the search was asked to stop")
 
 
 def run_tasks(tasks: Sequence[Task], processes: int | None = None) -> list[RawResult]:
@@ -55,16 +102,27 @@ def run_tasks(tasks: Sequence[Task], processes: int | None = None) -> list[RawRe
 
     The tasks reach the children through fork's copy of this process, not through a pipe, so a
     5,000-stop problem's matrices are never pickled; only the (small) answers come back.
+    Inside :func:`stopping`, even one task runs in a process of its own, so that it can be
+    ended: :class:`SearchStoppedError` is raised once ``should_stop()`` says yes (asked every
+    :data:`POLL_S` seconds). A process that may not have children (a daemonic one) runs one
+    task in place, then it cannot be stopped.
     """
-    global _FORKED_TASKS
+    global _FORKED_TASKS, _PARENT_PID
+    should_stop = _SHOULD_STOP.get()
+    _asked_to_stop(should_stop)
     n = len(tasks) if processes is None else max(1, min(processes, len(tasks)))
-    if n == 1:
+    if n == 1 and (should_stop is None or mp.current_process().daemon):
         return [_call(t) for t in tasks]
     ctx = mp.get_context("fork")
-    _FORKED_TASKS = tasks
+    _FORKED_TASKS, _PARENT_PID = tasks, os.getpid()
     try:
-        with ctx.Pool(processes=n) as pool:
-            return pool.map(_call_forked, range(len(tasks)), chunksize=1)
+        with ctx.Pool(processes=n, initializer=_child_start) as pool:  # leaving it terminates
+            answers = pool.map_async(_call_forked, range(len(tasks)), chunksize=1)
+            while not answers.ready():
+                answers.wait(POLL_S)
+                if not answers.ready():
+                    _asked_to_stop(should_stop)
+            return answers.get()
     finally:
         _FORKED_TASKS = ()
 

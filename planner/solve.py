@@ -32,13 +32,14 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from planner.plan import Plan
-from planner.portfolio import RawResult, RawRoute, to_plan
+from planner.portfolio import RawResult, RawRoute, stopping, to_plan
 from planner.problem import LOAD_DIMENSIONS, Objective, Problem, StopKind
 from planner.validate import explain_drop, validate
 
@@ -73,13 +74,21 @@ class SolveParams:
     use_pyvrp: bool = True
 
 
-def solve(problem: Problem, params: SolveParams | None = None) -> Plan:
+def solve(
+    problem: Problem,
+    params: SolveParams | None = None,
+    *,
+    should_stop: Callable[[], bool] | None = None,
+) -> Plan:
     """Plan ``problem``: validate, search, finish exactly, keep the best checked plan, explain.
 
     Parameters
     ----------
     problem : Problem
     params : SolveParams, optional
+    should_stop : callable, optional
+        Asked a few times a second while the engines search; on a yes the search processes are
+        ended and :class:`planner.portfolio.SearchStoppedError` is raised (no plan).
 
     Returns
     -------
@@ -92,6 +101,8 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Plan:
     ------
     planner.day_solve.PlanCheckError
         If no plan passes its own check (a bug: it is never replaced by an empty plan).
+    planner.portfolio.SearchStoppedError
+        ``should_stop`` said yes.
     """
     from planner.day_solve import solve_real_day
 
@@ -107,7 +118,8 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Plan:
     if not sub.stops:
         best = to_plan(sub, RawResult("none", ()), explain_drop, 0.0)
     else:
-        best = solve_real_day(sub, params, t0)
+        with stopping(should_stop):
+            best = solve_real_day(sub, params, t0)
     impossible_cost = sum(problem.penalty_of(problem.stop(u.stop_id)) for u in impossible)
     return replace(
         best,
