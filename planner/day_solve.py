@@ -2,12 +2,18 @@
 
 Real days have breaks, reload trips, pairs, several windows and skills. The work is shared:
 
-1. **search**: PyVRP on the day model (:mod:`planner.pyvrp_day`) on every core — on the whole
-   day its two views of the breaks side by side (windows closed early, :mod:`planner.break_model`,
-   and shifts shortened, as PyVRP alone), or, above :data:`planner.zones.PART_STOPS` stops, one
-   part of the day per task (:mod:`planner.zones`), parts spread over the worker processes.
-   Small days (at most :data:`ORTOOLS_MAX_STOPS` stops) run the full OR-Tools model in place of
-   the second view; it models every rule itself (exact break intervals);
+1. **search**, in two steps on every core:
+
+   a. PyVRP on the day model (:mod:`planner.pyvrp_day`): on the whole day its two views of the
+      breaks side by side (windows closed early, :mod:`planner.break_model`, and shifts
+      shortened, as PyVRP alone), or, above :data:`planner.zones.PART_STOPS` stops, one part
+      of the day per task (:mod:`planner.zones`), parts spread over the worker processes.
+      Small days (at most :data:`ORTOOLS_MAX_STOPS` stops) run the full OR-Tools model in
+      place of the second view; it models every rule itself (exact break intervals);
+   b. for the last :data:`WARM_SHARE` of the search, PyVRP on the whole day in the windows
+      model again, started from those plans (:mod:`planner.pyvrp_warm`), one run per worker:
+      the parts' rounds now cross their borders, and rounds that missed their breaks are
+      mended by the search rather than cut back. Every plan of both steps is a candidate;
 2. **finish** (:mod:`planner.finish`): every candidate is timed exactly (breaks placed), routes
    that do not ride are repaired, left-out stops inserted where they fit;
 3. the best candidate that passes :meth:`planner.plan.Plan.check` wins; a candidate that fails
@@ -31,6 +37,10 @@ from planner.zones import parts_needed, split_day
 
 ORTOOLS_MAX_STOPS = 250
 FINISH_SHARE = 0.12  # of the time limit kept for finishing, reasons and the extra-bike trial
+#: Share of a real day's search spent on the whole day again, from the first plans: a split
+#: day's rounds then cross the parts' borders, rounds that miss their breaks are repaired.
+WARM_SHARE = 0.4
+WARM_MIN_S = 2.0  # no second search when less than this is left
 
 
 class PlanCheckError(RuntimeError):
@@ -72,19 +82,29 @@ def search(problem: Problem, params: object, budget_s: float) -> list[tuple[str,
             tasks.append((solve_ortools, (problem, budget_s, strategy, solution_limit)))
         raws = run_tasks(tasks)
         return [(r.engine, r) for r in raws]
+    t_end = time.monotonic() + budget_s
+    first_s = budget_s * (1.0 - WARM_SHARE)
     if k == 1:
         # Two views of the breaks: windows closed early (plans that ride as searched) and
         # shifts shortened (more optimistic: rounds that then miss their breaks are repaired).
-        tasks = [(_pyvrp_task, (problem, budget_s, seed + 1, True))]
+        tasks = [(_pyvrp_task, (problem, first_s, seed + 1, True))]
         if workers > 1:
             if n <= ORTOOLS_MAX_STOPS:
-                tasks.append((solve_ortools, (problem, budget_s, "PARALLEL_CHEAPEST_INSERTION")))
+                tasks.append((solve_ortools, (problem, first_s, "PARALLEL_CHEAPEST_INSERTION")))
             else:
-                tasks.append((_pyvrp_task, (problem, budget_s, seed, False)))
+                tasks.append((_pyvrp_task, (problem, first_s, seed, False)))
         for extra in range(2, workers):
-            tasks.append((_pyvrp_task, (problem, budget_s, seed + extra, extra % 2 == 0)))
-        raws = run_tasks(tasks)
-        return [(r.engine, r) for r in raws]
+            tasks.append((_pyvrp_task, (problem, first_s, seed + extra, extra % 2 == 0)))
+        first = [(r.engine, r) for r in run_tasks(tasks)]
+    else:
+        first = [_search_parts(problem, k, first_s, workers, seed)]
+    return first + _search_warm(problem, first, t_end - time.monotonic(), workers, seed)
+
+
+def _search_parts(
+    problem: Problem, k: int, budget_s: float, workers: int, seed: int
+) -> tuple[str, RawResult]:
+    """The day split in ``k`` parts, each searched apart, the parts' rounds put together."""
     parts = split_day(problem, k)
     per_part_s = budget_s * min(workers, k) / k
     tasks = [(_part_task, (part, per_part_s, seed)) for part, _ in parts]
@@ -98,7 +118,26 @@ def search(problem: Problem, params: object, budget_s: float) -> list[tuple[str,
         for r in raw.routes:
             merged.append(replace(r, vehicle_index=vmap[r.vehicle_index]))
     engine = f"pyvrp-day/{k} parts"
-    return [(engine, RawResult(engine, tuple(merged), note="; ".join(notes)))]
+    return engine, RawResult(engine, tuple(merged), note="; ".join(notes))
+
+
+def _warm_task(problem: Problem, budget_s: float, seed: int, start: RawResult) -> RawResult:
+    engine = "pyvrp-day/whole day from " + start.engine.removeprefix("pyvrp-day/")
+    return solve_day_pyvrp(problem, budget_s, seed, engine, initial=start.routes)
+
+
+def _search_warm(
+    problem: Problem, first: list[tuple[str, RawResult]], budget_s: float, workers: int, seed: int
+) -> list[tuple[str, RawResult]]:
+    """The whole day searched again from the first plans, one run per worker (see WARM_SHARE)."""
+    starts = [raw for _, raw in first if raw.routes]
+    if budget_s < WARM_MIN_S or not starts:
+        return []
+    tasks: list[Task] = [
+        (_warm_task, (problem, budget_s, seed + 11 + w, starts[w % len(starts)]))
+        for w in range(workers)
+    ]
+    return [(r.engine, r) for r in run_tasks(tasks)]
 
 
 def extra_bike_trial(

@@ -32,6 +32,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -327,6 +328,7 @@ def solve_day_pyvrp(
     *,
     exact_breaks: bool = True,
     run_s: float = RUN_S,
+    initial: Sequence[RawRoute] | None = None,
 ) -> RawResult:
     """Solve ``problem`` with PyVRP on the day model within ``time_limit_s`` seconds.
 
@@ -339,6 +341,8 @@ def solve_day_pyvrp(
     exact_breaks : bool
         Model breaks by closing windows early (:mod:`planner.break_model`); ``False``: only
         shorten the shifts, which plans more but may need repairs once breaks are placed.
+    initial : sequence of RawRoute, optional
+        A plan to start from (:mod:`planner.pyvrp_warm`): one run from it, no restarts.
 
     Returns
     -------
@@ -362,9 +366,16 @@ def solve_day_pyvrp(
         penalty=pyvrp.PenaltyParams(max_penalty=max(100_000.0, 4.0 * top_prize))
     )
     params = pyvrp.SolveParams()
+    start = None
+    if initial is not None:
+        from planner.pyvrp_warm import initial_solution
+
+        start = initial_solution(model, initial)
+        run_s = time_limit_s
     remaining = max(0.1, time_limit_s - (time.monotonic() - t0))
     runs = max(1, int(remaining // run_s))
-    reserve_s = 0.1 * remaining  # for a feasibility-first run if no run finds a feasible plan
+    # Kept for a feasibility-first run if no run finds a feasible plan (none from a feasible start).
+    reserve_s = 0.0 if start is not None and start.is_feasible() else 0.1 * remaining
     best: Any = None
     strict_used = False
     for k in range(runs + 1):
@@ -384,6 +395,7 @@ def solve_day_pyvrp(
                 collect_stats=False,
                 display=False,
                 params=params,
+                initial_solution=start,
             )
         if not res.best.is_feasible():
             params = strict
@@ -394,11 +406,19 @@ def solve_day_pyvrp(
         return RawResult(engine, None, note="PyVRP found no feasible plan")
     if strict_used:
         model_name += ", feasibility first after an infeasible run"
+    if start is not None:
+        model_name += ", from a plan of " + ("feasible" if start.is_feasible() else "infeasible")
+        model_name += f" rounds with {_served(start)} stops"
     return RawResult(
         engine,
         read_routes(model, best.best),
         note=f"pyvrp ({model_name}) {runs} run(s) in {remaining:.1f} s",
     )
+
+
+def _served(solution: Any) -> int:
+    """Stops a PyVRP solution serves (a shipment counts two)."""
+    return sum(r.num_clients() + 2 * r.num_shipments() for r in solution.routes())
 
 
 def read_routes(model: DayModel, solution: Any) -> tuple[RawRoute, ...]:
