@@ -37,7 +37,7 @@ def serve(
     """
     import uvicorn
 
-    from api.main import create_app
+    from api.main import create_app, tune_gc_for_serving
 
     settings = Settings()
     if settings.osm_file is not None and not settings.osm_file.is_file():
@@ -48,6 +48,7 @@ def serve(
     except (AddressSourceError, GraphSourceError) as exc:
         fail("BAKFIETS_OSM_FILE", str(exc))
     if workers == 1:
+        tune_gc_for_serving()
         uvicorn.run(api, host=host, port=port, log_level="info")
         return
     del api  # each worker builds its own from the environment
