@@ -39,6 +39,10 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)]
 _CLOCK = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)(?::([0-5]\d))?$")
 _EXTERNAL_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
+#: A slot hold's id as the checkout hands it on (:class:`models.SlotHold` ids are 32 hex digits).
+SlotHoldId = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[\x21-\x7e]{1,64}$")
+]
 
 
 def parse_clock(text: str) -> int:
@@ -187,6 +191,16 @@ class OrderIn(_Strict):
     address: AddressIn
     windows: list[WindowIn] = Field(min_length=1, max_length=MAX_WINDOWS)
     lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
+    slot_hold_id: SlotHoldId | None = Field(
+        None,
+        description="The id of a delivery slot held at checkout (`POST /api/v1/slots/holds`): "
+        "the order uses the hold, so its stop keeps the room the hold took. The hold must be "
+        "unexpired and unused (else 409), for the order's `delivery_date`, with one of the "
+        "order's `windows` covering the held window and the address within 50 m of the held "
+        "one (else 422); when refused, nothing of the order is stored. A repeat of the same "
+        "order gets the first answer (the hold is not asked for again).",
+        examples=["5f2b9c0e8d7a4c1b9e3f6a2d4c8b1e07"],
+    )
 
     @field_validator("external_id")
     @classmethod

@@ -34,6 +34,7 @@ from depot.order_rows import write_order
 from depot.orders import handover_dict
 from depot.parcel_rows import write_parcels
 from depot.shops import ShopRef, shop_for_booking, shops_for_lines
+from depot.slot_holds import consume_hold
 from depot.users import Caller
 from models import (
     Customer,
@@ -124,23 +125,37 @@ def _write(
 ) -> dict[str, Any]:
     """Check an order, locate it and write its rows (not committed); its receipt.
 
-    Raises before writing anything on bad input.
+    Raises before writing anything on bad input; a slot hold the order cannot use raises after
+    the rows were written, and the caller rolls them back.
     """
     check_delivery_date(order.delivery_date, today=today, field=f"{field_prefix}delivery_date")
     shops = shops_for_lines(session, [line.shop for line in order.lines], caller, field_prefix)
     location = locate_address(locator, order.address)
-    return write_order(
+    now = utcnow()
+    receipt = write_order(
         session.connection(),
         order,
         source=source,
         caller=caller,
         shops=shops,
         location=location,
-        now=utcnow(),
+        now=now,
         ready_s=ready_s,
         pickup_booked=pickup_booked,
         field_prefix=field_prefix,
     )
+    if order.slot_hold_id is not None:
+        consume_hold(
+            session=session,
+            hold_id=order.slot_hold_id,
+            order_id=receipt["id"],
+            plan_date=order.delivery_date,
+            windows=[(w.start_s, w.end_s) for w in order.windows],
+            lat=location.lat,
+            lon=location.lon,
+            now=now,
+        )
+    return receipt
 
 
 def _run_idempotent(
@@ -224,10 +239,12 @@ def create_order(
     ------
     InvalidInputError
         A field is not acceptable (unknown shop, date in the past, key reused with another
-        body); ``field`` names it.
+        body, a ``slot_hold_id`` unknown or not matching the order); ``field`` names it.
     ConflictError
         The first request with this id or key is still in flight, or an order with this
-        ``external_id`` exists from before the idempotency records were purged.
+        ``external_id`` exists from before the idempotency records were purged, or the
+        ``slot_hold_id`` is used already or expired
+        (:func:`depot.slot_holds.consume_hold`).
     """
     claims = [idempotency.Claim(f"order:{source.value}", order.external_id, "external_id")]
     claims += key_claim(caller, idempotency_key, idempotency_scope, "orders")
@@ -239,8 +256,13 @@ def create_order(
 
 
 def order_fingerprint(order: OrderIn, source: OrderSource) -> str:
-    """What tells a repeat of an order from a changed one: the hash of its source and body."""
-    return idempotency.fingerprint({"source": source.value, "order": order.model_dump(mode="json")})
+    """What tells a repeat of an order from a changed one: the hash of its source and body.
+
+    The slot hold is left out: it is how the order was booked, not what it is, so a repeat
+    sent with a fresh hold (the checkout held again after a timeout) gets the first answer.
+    """
+    body = order.model_dump(mode="json", exclude={"slot_hold_id"})
+    return idempotency.fingerprint({"source": source.value, "order": body})
 
 
 def book_pickup(

@@ -132,26 +132,37 @@ def consume_hold(
     order_id: int,
     plan_date: date,
     windows: Sequence[Window],
-    lat: float,
-    lon: float,
+    lat: float | None,
+    lon: float | None,
     now: datetime,
 ) -> SlotHold:
     """Let order ``order_id`` use hold ``hold_id`` (call it in the transaction creating the
     order, before the commit; nothing is committed here).
 
+    The hold's row is locked first, so two orders naming one hold cannot both use it. Every
+    refusal names ``slot_hold_id`` (the field of the order) and says what does not match.
+
+    Parameters
+    ----------
+    windows : sequence of (start_s, end_s)
+        The order's windows; one of them must cover the held window.
+    lat, lon : float or None
+        Where the order's address was located (``None``: not located, refused).
+    now : datetime
+        Timezone-aware; a hold expiring at or before it is refused.
+
     Raises
     ------
-    NotFoundError
-        ``slot_hold_id``: no such hold.
     ConflictError
-        ``slot_hold_id``: already used, or expired.
+        ``slot_hold_id``: already used by an order, or expired.
     InvalidInputError
-        ``delivery_date`` not the held date; ``windows`` none of which covers the held window;
-        ``address`` farther than :data:`HOLD_NEAR_M` from the held one.
+        ``slot_hold_id``: no such hold; or held for another date, for a window none of
+        ``windows`` covers, or for an address farther than :data:`HOLD_NEAR_M` (or the
+        order's address was not located).
     """
     hold = session.get(SlotHold, hold_id, with_for_update=True)
     if hold is None:
-        raise NotFoundError("slot_hold_id", f"no slot hold {hold_id}")
+        raise InvalidInputError("slot_hold_id", f"no slot hold {hold_id} (never made, or let go)")
     if hold.consumed_at is not None:
         raise ConflictError("slot_hold_id", f"order {hold.order_id} already used this hold")
     if hold.expires_at <= now:
@@ -159,14 +170,30 @@ def consume_hold(
             "slot_hold_id", f"the hold expired at {hold.expires_at.isoformat()}; hold a slot again"
         )
     if hold.plan_date != plan_date:
-        raise InvalidInputError("delivery_date", f"the hold is for {hold.plan_date.isoformat()}")
+        raise InvalidInputError(
+            "slot_hold_id",
+            f"the hold is for {hold.plan_date.isoformat()}, the order's delivery_date is "
+            f"{plan_date.isoformat()}",
+        )
+    held = f"{clock(hold.start_s)}-{clock(hold.end_s)}"
+    place = hold.address or f"{hold.lat:.5f}, {hold.lon:.5f}"
     if not any(a <= hold.start_s and hold.end_s <= b for a, b in windows):
-        held = f"{clock(hold.start_s)}-{clock(hold.end_s)}"
-        raise InvalidInputError("windows", f"none of the order's windows covers the held {held}")
+        asked = ", ".join(f"{clock(a)}-{clock(b)}" for a, b in windows)
+        raise InvalidInputError(
+            "slot_hold_id",
+            f"the hold is for {held}; none of the order's windows ({asked}) covers it",
+        )
+    if lat is None or lon is None:
+        raise InvalidInputError(
+            "slot_hold_id",
+            f"the order's address was not found, so it cannot be matched to the held one ({place})",
+        )
     away_m = float(haversine_m(lat, lon, hold.lat, hold.lon))
     if away_m > HOLD_NEAR_M:
         raise InvalidInputError(
-            "address", f"the order's address is {away_m:.0f} m from the held one"
+            "slot_hold_id",
+            f"the order's address is {away_m:.0f} m from the held one ({place}); at most "
+            f"{HOLD_NEAR_M:.0f} m",
         )
     hold.consumed_at, hold.order_id = now, order_id
     session.flush()

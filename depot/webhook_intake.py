@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from depot.contracts import OrderIn
-from depot.errors import InvalidInputError
+from depot.errors import InvalidInputError, ServiceError
 from depot.intake import IntakeResult, create_order
 from depot.locate import Locator
 from depot.users import system_caller
@@ -88,19 +88,34 @@ def _take(
     today: date,
 ) -> WebhookAnswer:
     order = _validated(adapted)
-    result: IntakeResult = create_order(
-        session=session,
-        order=order,
-        source=source,
-        caller=system_caller(f"{source.value} webhook"),
-        locator=locator,
-        today=today,
-        idempotency_key=dedupe_key,
-        idempotency_scope=f"{source.value}-webhook" if dedupe_key else None,
-    )
-    if adapted.notes and not result.replayed:
-        log.info("%s order %s: %s", source.value, order.external_id, "; ".join(adapted.notes))
-    body = {"order": result.body, "reason": None, "notes": list(adapted.notes)}
+    notes = list(adapted.notes)
+
+    def take(order: OrderIn) -> IntakeResult:
+        return create_order(
+            session=session,
+            order=order,
+            source=source,
+            caller=system_caller(f"{source.value} webhook"),
+            locator=locator,
+            today=today,
+            idempotency_key=dedupe_key,
+            idempotency_scope=f"{source.value}-webhook" if dedupe_key else None,
+        )
+
+    try:
+        result = take(order)
+    except ServiceError as exc:
+        # The shopper has paid: a hold the order cannot use (expired while the webhook waited,
+        # another address) must not lose the order, which a refusal would once the webshop's
+        # retries run out. It is taken without the hold (its stop then finds room as any later
+        # booking), and the answer says so.
+        if exc.field != "slot_hold_id" or order.slot_hold_id is None:
+            raise
+        notes.append(f"slot hold {order.slot_hold_id} not used ({exc.reason}): taken without it")
+        result = take(order.model_copy(update={"slot_hold_id": None}))
+    if notes and not result.replayed:
+        log.info("%s order %s: %s", source.value, order.external_id, "; ".join(notes))
+    body = {"order": result.body, "reason": None, "notes": notes}
     return WebhookAnswer(result.status_code, body, replayed=result.replayed)
 
 

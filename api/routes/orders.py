@@ -50,6 +50,10 @@ def post_order(
     status and body); the same id or key with another body is 422; while the first is still
     being processed, 409. An address that cannot be found or is not served is accepted: the
     order is ``needs_attention`` with the reason.
+
+    With ``slot_hold_id`` the order uses a slot held at checkout: an expired or already used
+    hold is 409, an unknown one or one held for another date, window or address is 422 (each
+    naming ``slot_hold_id``), and then nothing of the order is stored.
     """
     result = create_order(
         session=session,

@@ -16,7 +16,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 from depot.settings import Settings
 from depot.webshop.errors import NotForDeliveryError, PayloadError, SignatureError
@@ -84,6 +84,7 @@ class OrderBody(TypedDict):
     address: AddressBody
     windows: list[WindowBody]
     lines: list[LineBody]
+    slot_hold_id: NotRequired[str]
 
 
 @dataclass(frozen=True)
@@ -356,8 +357,9 @@ def adapted_order(
     customer: CustomerBody,
     lines: list[LineBody],
     notes: list[str],
+    slot_hold_id: str | None = None,
 ) -> AdaptedOrder:
-    """The order body an adapter read, with its notes."""
+    """The order body an adapter read, with its notes (and the checkout's slot hold, if any)."""
     body: OrderBody = {
         "external_id": external_id,
         "delivery_date": delivery_date,
@@ -366,6 +368,8 @@ def adapted_order(
         "windows": windows,
         "lines": lines,
     }
+    if slot_hold_id is not None:
+        body["slot_hold_id"] = slot_hold_id
     return AdaptedOrder(body=body, notes=tuple(notes))
 
 

@@ -11,6 +11,8 @@ What is read from the order (``orders/create`` payload, Admin REST order resourc
 - ``note_attributes`` from a delivery-date app (Zapiet: ``Checkout-Method=delivery``,
   ``Delivery-Date=2026-11-24``, ``Delivery-Time=13:00 - 14:00``) → date and windows; a
   ``Checkout-Method`` other than delivery (store pickup, shipping) is not Bakfiets' to deliver;
+  ``Slot-Hold`` (a slot the checkout held through ``POST /api/v1/slots/holds``) →
+  ``slot_hold_id``;
 - ``shipping_address`` → address (``address1`` split into street and house number, ``zip``,
   ``city``) and the customer's name and phone; ``email`` (or ``contact_email``) → the customer's
   email. Shopify's ``latitude`` / ``longitude`` are not sent: the order contract takes
@@ -61,6 +63,7 @@ SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"
 _DATE_NAMES = ("deliverydate", "localdeliverydate", "leveringsdato", "deliveryday")
 _TIME_NAMES = ("deliverytime", "localdeliverytime", "deliveryslot", "timeslot", "leveringstid")
 _METHOD_NAMES = ("checkoutmethod", "deliverymethod")
+_HOLD_NAMES = ("slothold", "slotholdid", "bakfietsslothold")
 _DELIVERY_METHODS = frozenset({"delivery", "localdelivery", "levering"})
 
 
@@ -138,6 +141,7 @@ def order_from_shopify(payload: Mapping[str, Any], *, config: WebshopConfig) -> 
     notes: list[str] = []
     address, customer = _address_and_customer(payload, notes)
     lines = _lines(payload.get("line_items"), config=config, notes=notes)
+    hold = _attribute(attributes, _HOLD_NAMES)
     return adapted_order(
         external_id=order_id,
         delivery_date=delivery_date,
@@ -146,6 +150,7 @@ def order_from_shopify(payload: Mapping[str, Any], *, config: WebshopConfig) -> 
         customer=customer,
         lines=lines,
         notes=notes,
+        slot_hold_id=hold[1] if hold else None,
     )
 
 

@@ -14,7 +14,8 @@ What is read from the order (REST API v3 order resource):
 - ``meta_data`` of a delivery-date plugin → date and windows: Tyche's Order Delivery Date
   (``_orddd_timestamp``, ``_orddd_time_slot``), Iconic's WooCommerce Delivery Slots
   (``jckwds_date_ymd`` / ``jckwds_date`` / ``jckwds_timestamp``, ``jckwds_timeslot``),
-  CodeRockz' Delivery Date (``delivery_date``, ``delivery_time``);
+  CodeRockz' Delivery Date (``delivery_date``, ``delivery_time``); ``_bakfiets_slot_hold`` (a
+  slot the checkout held through ``POST /api/v1/slots/holds``) → ``slot_hold_id``;
 - ``shipping`` (or ``billing`` when the shipping address is empty, noted) → address and customer,
   ``billing.email`` → email; floor and door text and ``address_2`` have no field in the order
   contract and are noted;
@@ -87,6 +88,7 @@ _SLOT_KEYS = (
     "delivery_time",
     "_delivery_time",
 )
+_HOLD_KEYS = ("_bakfiets_slot_hold", "bakfiets_slot_hold")
 _VENDOR_KEYS = frozenset({"vendor", "vendorname", "soldby"})
 _WEIGHT_KEYS = frozenset({"weight"})
 _GRAMS_PER_UNIT = {"kg": 1000.0, "g": 1.0, "lbs": 453.59237, "oz": 28.349523125}
@@ -188,6 +190,7 @@ def order_from_woocommerce(payload: Mapping[str, Any], *, config: WebshopConfig)
     notes: list[str] = []
     address, customer = _address_and_customer(payload, notes)
     lines = _lines(payload.get("line_items"), config=config, notes=notes)
+    hold = next((text for key in _HOLD_KEYS if (text := text_or_none(meta.get(key)))), None)
     return adapted_order(
         external_id=order_id,
         delivery_date=delivery_date,
@@ -196,6 +199,7 @@ def order_from_woocommerce(payload: Mapping[str, Any], *, config: WebshopConfig)
         customer=customer,
         lines=lines,
         notes=notes,
+        slot_hold_id=hold,
     )
 
 

@@ -19,10 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.main import create_app
 from depot.locate import Locator
 from depot.slot_day import Goods
-from depot.slot_holds import consume_hold
 from depot.slots import Where, available_slots
 from depot.users import create_user
-from models import Order, Role, SlotHold, utcnow
+from models import Role, SlotHold, utcnow
 from tests.api.plan_day import DEPOT, Client, address, set_up_day, wait_done
 from tests.dbfixtures import DEPOT_TZ, depot_today, order_body
 
@@ -82,7 +81,12 @@ def _plan(depot: TestClient, day: date) -> dict[str, Any]:
 
 
 def _order(
-    shopper: TestClient, day: date, ref: str, street: dict[str, str], window: tuple[str, str]
+    shopper: TestClient,
+    day: date,
+    ref: str,
+    street: dict[str, str],
+    window: tuple[str, str],
+    hold_id: str | None = None,
 ) -> int:
     body = order_body(
         ref,
@@ -92,6 +96,8 @@ def _order(
         windows=[{"start": window[0], "end": window[1]}],
         lines=[{"shop": "S001", "parcels": [{"weight_g": 2000, "volume_ml": 5000}]}],
     )
+    if hold_id is not None:
+        body["slot_hold_id"] = hold_id
     answer = shopper.post("/api/v1/orders", json=body)
     assert answer.status_code == 201 and answer.json()["status"] == "confirmed", answer.text
     return int(answer.json()["id"])
@@ -253,25 +259,15 @@ def test_hold_takes_the_last_room_until_it_expires(
 
     mine = b.post("/api/v1/slots/holds", json=other)
     assert mine.status_code == 201, mine.text
-    order_id = _order(b, day, "HELD-1", VESTERBROGADE, ("11:00", "13:00"))
+    # B's order arrives with the hold: it uses it, and its stop keeps the room taken.
+    order_id = _order(b, day, "HELD-1", VESTERBROGADE, ("11:00", "13:00"), mine.json()["id"])
+    session.expire_all()
     stored = session.get(SlotHold, mine.json()["id"])
-    located = session.get(Order, order_id)
-    assert stored is not None and located is not None
-    assert located.address.lat is not None and located.address.lon is not None
-    consume_hold(
-        session=session,
-        hold_id=stored.id,
-        order_id=order_id,
-        plan_date=day,
-        windows=[(11 * 3600, 13 * 3600)],
-        lat=located.address.lat,
-        lon=located.address.lon,
-        now=utcnow(),
-    )
-    session.commit()
+    assert stored is not None and stored.order_id == order_id and stored.consumed_at is not None
     booked = _slots(a, day, NEW_ADDRESS)
     assert booked["basis"]["holds"] == 0 and booked["basis"]["later_bookings"] == 1
     assert all(not s["available"] for s in booked["slots"])
+    assert a.post("/api/v1/slots/holds", json=body).status_code == 409
     assert a.delete(f"/api/v1/slots/holds/{stored.id}").status_code == 409
 
     # A hold let go frees its room at once: the next day, 4 booked and room for one more.

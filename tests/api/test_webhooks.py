@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -18,7 +18,8 @@ from api.main import create_app
 from depot.locate import Locator
 from depot.settings import Settings
 from depot.webshop.common import sign_body
-from models import IdempotencyRecord, Order, OrderSource
+from models import IdempotencyRecord, Order, OrderSource, SlotHold
+from tests.api.test_order_holds import store_hold
 from tests.dbfixtures import depot_today
 from tests.fixtures.webshop import shopify_order, woocommerce_order
 
@@ -150,6 +151,45 @@ def test_shopify_retries_get_the_first_answer_and_no_second_order(
         select(IdempotencyRecord.key).where(IdempotencyRecord.scope == "shopify-webhook")
     )
     assert sorted(keys) == ["shopify-event:evt-7"]
+
+
+def test_a_shopify_order_uses_its_slot_hold_or_is_taken_without_it(
+    hooks: TestClient, session: Session, locator: Locator
+) -> None:
+    """The checkout held 13:00–14:00 at Blågårdsgade 17 and put the hold's id in the note
+    attribute Slot-Hold: the order uses the hold. Another order naming the same hold (now used)
+    is still taken — its shopper has paid, and a refusal would only be retried until Shopify
+    gives up — without the hold, the answer's notes saying why; its retry gets that answer."""
+    where = locator.locate_text("Blågårdsgade 17, 2200 København N")
+    assert where.lat is not None and where.lon is not None
+    hold_id = store_hold(
+        session,
+        day=date.fromisoformat(_in_two_days()),
+        window_s=(13 * 3600, 14 * 3600),
+        lat=where.lat,
+        lon=where.lon,
+    )
+    payload = _shopify_payload()
+    payload["note_attributes"].append({"name": "Slot-Hold", "value": hold_id})
+    first = _post_shopify(hooks, payload, event="evt-hold-1")
+    assert first.status_code == 201, first.text
+    first_id = first.json()["order"]["id"]
+    session.expire_all()
+    hold = session.get(SlotHold, hold_id)
+    assert hold is not None and hold.order_id == first_id
+
+    payload["id"] = 5812345678902
+    second = _post_shopify(hooks, payload, event="evt-hold-2")
+    assert second.status_code == 201, second.text
+    assert second.json()["order"]["external_id"] == "5812345678902"
+    assert (
+        f"slot hold {hold_id} not used (order {first_id} already used this hold): taken without it"
+    ) in second.json()["notes"]
+    retry = _post_shopify(hooks, payload, event="evt-hold-2")
+    assert retry.status_code == 201 and retry.json()["order"] == second.json()["order"]
+    assert _orders(session, OrderSource.SHOPIFY) == 2
+    session.expire_all()
+    assert session.get(SlotHold, hold_id).order_id == first_id  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("secret", ["another-app-secret", ""])

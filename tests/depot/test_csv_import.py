@@ -53,6 +53,7 @@ def test_good_rows_become_orders_of_the_shop() -> None:
                 "parcels": [{"weight_g": 1200, "volume_ml": 5000, "count": 1}],
             }
         ],
+        "slot_hold_id": None,  # a CSV file holds no slot
     }
     # No window: the whole day; two identical parcels.
     assert second.order.model_dump(mode="json")["windows"] == [{"start": "00:00", "end": "24:00"}]

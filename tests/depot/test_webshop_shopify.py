@@ -204,3 +204,12 @@ def test_orders_bakfiets_does_not_deliver_say_why(change, words: str) -> None:
     with pytest.raises(NotForDeliveryError) as caught:
         order_from_shopify(payload, config=CONFIG)
     assert words in caught.value.reason
+
+
+def test_a_slot_hold_in_the_note_attributes_is_passed_on() -> None:
+    """A checkout that held a slot writes its id as the note attribute Slot-Hold: the order
+    carries it as slot_hold_id (and without one, the body has no such key)."""
+    payload = shopify_order()
+    payload["note_attributes"].append({"name": "Slot-Hold", "value": " 5f2b9c0e8d7a4c1b "})
+    assert order_from_shopify(payload, config=CONFIG).body["slot_hold_id"] == "5f2b9c0e8d7a4c1b"
+    assert "slot_hold_id" not in order_from_shopify(shopify_order(), config=CONFIG).body

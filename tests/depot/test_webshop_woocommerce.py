@@ -200,3 +200,11 @@ def test_paid_or_on_hold_orders_are_taken(status: str) -> None:
     payload = woocommerce_order()
     payload["status"] = status
     assert order_from_woocommerce(payload, config=CONFIG).body["external_id"] == "7315"
+
+
+def test_a_slot_hold_in_the_meta_data_is_passed_on() -> None:
+    """A checkout that held a slot stores its id as the order meta _bakfiets_slot_hold: the
+    order carries it as slot_hold_id."""
+    payload = woocommerce_order()
+    payload["meta_data"].append({"id": 91999, "key": "_bakfiets_slot_hold", "value": "9c0e8d7a"})
+    assert order_from_woocommerce(payload, config=CONFIG).body["slot_hold_id"] == "9c0e8d7a"
