@@ -59,8 +59,13 @@ def _pyvrp_task(problem: Problem, budget_s: float, seed: int, exact_breaks: bool
     return solve_day_pyvrp(problem, budget_s, seed, engine, exact_breaks=exact_breaks, run_s=run_s)
 
 
-def search(problem: Problem, params: object, budget_s: float) -> list[tuple[str, RawResult]]:
-    """Run the engines on ``problem`` for ``budget_s`` seconds; one raw answer per candidate."""
+def search(
+    problem: Problem, params: object, budget_s: float, start: Plan | None = None
+) -> list[tuple[str, RawResult]]:
+    """Run the engines on ``problem`` for ``budget_s`` seconds; one raw answer per candidate.
+
+    From a ``start`` plan only the second step runs: the whole day from that plan.
+    """
     from planner.pyvrp_engine import pyvrp_supports, solve_pyvrp
     from planner.solve import STRATEGIES, solve_ortools
 
@@ -70,6 +75,13 @@ def search(problem: Problem, params: object, budget_s: float) -> list[tuple[str,
     solution_limit = getattr(params, "solution_limit", None)
     n = len(problem.stops)
     k = parts_needed(n)
+    if start is not None:
+        from planner.pyvrp_warm import routes_of_plan
+
+        engine = "pyvrp-day/the plan it started from"
+        given = RawResult(engine, routes_of_plan(problem, start), note=start.summary.engine)
+        first = [(engine, given)]
+        return first + _search_warm(problem, first, budget_s, workers, seed)
     if not use_pyvrp or (pyvrp_supports(problem) and k == 1):
         # Benchmark-shaped problems (and runs without PyVRP): OR-Tools with one first-solution
         # strategy per worker, PyVRP's fleet-minimising engine as worker 1 where it applies.
@@ -165,8 +177,11 @@ def extra_bike_trial(
     return {sid for seq, _ in done.routes.values() for sid in seq if sid is not None}
 
 
-def solve_real_day(problem: Problem, params: object, t0: float) -> Plan:
-    """Plan ``problem`` within ``params.time_limit_s`` of ``t0`` (see the module docstring)."""
+def solve_real_day(
+    problem: Problem, params: object, t0: float, *, start: Plan | None = None
+) -> Plan:
+    """Plan ``problem`` within ``params.time_limit_s`` of ``t0`` (see the module docstring);
+    from ``start`` (a plan of this day), only the whole-day search from it."""
     from planner.pyvrp_engine import pyvrp_supports
 
     limit_s = float(getattr(params, "time_limit_s", 10.0))
@@ -177,7 +192,7 @@ def solve_real_day(problem: Problem, params: object, t0: float) -> Plan:
     share = 0.04 if pyvrp_supports(problem) else FINISH_SHARE
     finish_s = min(max(0.2, share * limit_s), 0.5 * limit_s)
     budget = max(0.5, deadline - finish_s - time.monotonic())
-    candidates = search(problem, params, budget)
+    candidates = search(problem, params, budget, start)
     finished: list[tuple[Plan, Finished]] = []
     notes: list[str] = []
     for engine, raw in candidates:

@@ -13,7 +13,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from planner.plan import Plan
 from planner.portfolio import RawRoute
+from planner.problem import Problem
 from planner.pyvrp_day import DayModel
 
 
@@ -77,3 +79,23 @@ def initial_solution(model: DayModel, routes: Sequence[RawRoute]) -> Any:
         if acts:
             out.append(pyvrp.Route(data, acts, t))
     return pyvrp.Solution(data, out)
+
+
+def routes_of_plan(problem: Problem, plan: Plan) -> tuple[RawRoute, ...]:
+    """A finished plan's rounds as engine routes on ``problem`` (a start for the search).
+
+    Frozen visits and stops ``problem`` does not hold are left out (the search plans around
+    them); a bike ``problem`` does not have is left out with its round.
+    """
+    index = {v.id: i for i, v in enumerate(problem.vehicles)}
+    known = {s.id for s in problem.stops} - problem.frozen_ids()
+    out = []
+    for route in plan.routes:
+        vi = index.get(route.vehicle_id)
+        if vi is None:
+            continue
+        seq = tuple(
+            (v.stop_id, v.start_s) for v in route.visits if v.stop_id is None or v.stop_id in known
+        )
+        out.append(RawRoute(vi, seq, route.start_s, route.end_s))
+    return tuple(out)

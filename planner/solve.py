@@ -79,6 +79,7 @@ def solve(
     params: SolveParams | None = None,
     *,
     should_stop: Callable[[], bool] | None = None,
+    start: Plan | None = None,
 ) -> Plan:
     """Plan ``problem``: validate, search, finish exactly, keep the best checked plan, explain.
 
@@ -89,6 +90,10 @@ def solve(
     should_stop : callable, optional
         Asked a few times a second while the engines search; on a yes the search processes are
         ended and :class:`planner.portfolio.SearchStoppedError` is raised (no plan).
+    start : Plan, optional
+        A plan of this day to start from, e.g. its parts planned apart by separate jobs: the
+        whole day is searched again from it for the time limit (a real day's second step,
+        :mod:`planner.day_solve`), and it stays a candidate itself.
 
     Returns
     -------
@@ -119,7 +124,7 @@ def solve(
         best = to_plan(sub, RawResult("none", ()), explain_drop, 0.0)
     else:
         with stopping(should_stop):
-            best = solve_real_day(sub, params, t0)
+            best = solve_real_day(sub, params, t0, start=start)
     impossible_cost = sum(problem.penalty_of(problem.stop(u.stop_id)) for u in impossible)
     return replace(
         best,

@@ -10,6 +10,7 @@ import pytest
 import planner.day_solve as day_solve
 from depot.real_day import real_day
 from planner.pyvrp_day import build_day_model, read_routes
+from planner.plan import Plan
 from planner.problem import Problem, TimeWindow
 from planner.pyvrp_warm import initial_solution
 from planner.solve import SolveParams, solve
@@ -61,9 +62,9 @@ def test_a_plan_put_back_into_pyvrp_rides_the_same_rounds(osm_path: Path) -> Non
     first_copy = {sid: model.clients.index(sid) for sid in set(model.clients)}
     assert any(r.num_trips() > 1 for r in found.routes())
     assert any(kind == "PICKUP" for kind, _ in acts)
-    assert any(
-        kind == "CLIENT" and first_copy[model.clients[idx]] != idx for kind, idx in acts
-    ), "no stop planned in a later window: the test would not see the window copies"
+    assert any(kind == "CLIENT" and first_copy[model.clients[idx]] != idx for kind, idx in acts), (
+        "no stop planned in a later window: the test would not see the window copies"
+    )
     assert sorted(_activities(again)) == sorted(_activities(found))
     assert again.is_feasible() == found.is_feasible()
     assert again.distance() == found.distance() and again.duration() == found.duration()
@@ -87,3 +88,34 @@ def test_a_split_day_searched_again_as_a_whole_crosses_the_parts_borders(
         if all(any(v.stop_id in part for v in r.visits) for part in parts)
     ]
     assert crossing, "every round stays inside its part"
+
+
+@pytest.mark.slow
+def test_a_day_planned_in_parts_apart_is_searched_again_from_their_plan(osm_path: Path) -> None:
+    """A 400-stop day's two parts planned apart (as separate jobs plan them) and put together:
+    the whole day searched from that plan for a few seconds serves at least as many stops,
+    keeps every rule, and lets a bike take stops of both parts (which the parts' own rounds
+    never do)."""
+    problem = _day(osm_path, 400, 6)
+    split = split_day(problem, 2)
+    plans = [solve(part, SolveParams(time_limit_s=8.0, seed=1)) for part, _ in split]
+    routes = tuple(r for p in plans for r in p.routes)
+    unassigned = tuple(u for p in plans for u in p.unassigned)
+    summary = replace(
+        plans[0].summary,
+        vehicles_used=len(routes),
+        stops_served=sum(len(r.stop_ids) for r in routes),
+        stops_unassigned=len(unassigned),
+        distance_m=sum(r.distance_m for r in routes),
+        duration_s=sum(r.end_s - r.start_s for r in routes),
+    )
+    merged = Plan(routes, unassigned, summary)
+    assert merged.check(problem) == []
+    served = sum(len(r.stop_ids) for r in merged.routes)
+    again = solve(problem, SolveParams(time_limit_s=3.0, seed=1), start=merged)
+    assert again.check(problem) == []
+    assert again.summary.stops_served >= served
+    parts = [{s.id for s in part.stops} for part, _ in split]
+    assert any(
+        all(any(v.stop_id in part for v in r.visits) for part in parts) for r in again.routes
+    )
