@@ -9,6 +9,7 @@ parts' rounds, traced on the streets — and writes it like any plan, in the one
 that marks it done; if two jobs both find it complete, only one of them can write.
 
 Nothing waits on anything: each part job does its part and checks whether it was the last.
+The stored parts are emptied when the plan ends (:mod:`depot.plan_attempt`).
 """
 
 from __future__ import annotations
@@ -19,19 +20,29 @@ import pickle
 import socket
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from depot.plan_attempt import (
+    PlanLostError,
+    Watch,
+    fail_plan,
+    mine,
+    search_processes,
+    still_mine,
+    with_note,
+    write_plan,
+)
 from depot.plan_input import PlanningInput
 from depot.planning import PreparedDay, finish_day
 from maps.graph import BikeGraph
-from models import Plan, PlanPart, PlanStatus
+from models import Plan, PlanPart
 from planner.matrix import Matrix
 from planner.plan import Plan as SolvedPlan
 from planner.plan import Route, Summary
+from planner.portfolio import SearchStoppedError
 from planner.problem import Problem
 from planner.solve import SolveParams, solve
 from planner.zones import split_day
@@ -101,7 +112,7 @@ def merge(parts: list[tuple[SolvedPlan, list[int]]]) -> SolvedPlan:
         solve_s=max(s.solve_s for s in sums),
         notes=(
             f"planned in {len(parts)} parts, one job each",
-            *(n for s in sums for n in s.notes),
+            *dict.fromkeys(n for s in sums for n in s.notes),  # each note once
         ),
     )
     return SolvedPlan(routes, unassigned, summary)
@@ -142,10 +153,6 @@ def store_parts(
     return len(parts)
 
 
-def _mine(plan_id: int, attempt: int) -> Any:
-    return (Plan.id == plan_id, Plan.status == PlanStatus.RUNNING, Plan.attempts == attempt)
-
-
 def run_part(
     *,
     sessions: sessionmaker[Session],
@@ -153,50 +160,86 @@ def run_part(
     attempt: int,
     part_no: int,
     graph: Callable[[], BikeGraph],
-    write: Callable[[int, int, PlanningInput, Any], bool],
+    processes: int = 0,
 ) -> str:
     """Plan one part; the job that completes the last part assembles and writes the day.
 
     Idempotent: a part already solved is not solved again; a plan no longer running under
-    ``attempt`` (cancelled, failed, taken over) is left alone.
+    ``attempt`` (cancelled, failed, taken over) is left alone, and a part's search stops within
+    a second or two once that happens. A part that fails fails the plan.
+
+    Parameters
+    ----------
+    sessions : sessionmaker
+    plan_id, attempt, part_no : int
+        The part: of the plan's attempt that stored it (:func:`store_parts`).
+    graph : callable
+        Returns the bike network (for the last part: the streets of every round).
+    processes : int
+        Processes the part's search uses; 0: one per core (see
+        :func:`depot.plan_attempt.search_processes`).
 
     Returns
     -------
     str
         ``"part"`` (solved, others still open), ``"done"`` (assembled and written),
-        ``"skipped"`` or ``"lost"``.
+        ``"skipped"``, ``"lost"`` or ``"failed"``.
     """
+    try:
+        return _run_part(sessions, plan_id, attempt, part_no, graph, processes)
+    except (PlanLostError, SearchStoppedError):
+        log.info("plan %s was cancelled or taken over; part %s stopped", plan_id, part_no)
+        return "lost"
+    except Exception as exc:
+        log.exception("plan %s: part %s failed", plan_id, part_no)
+        fail_plan(sessions, plan_id, attempt, exc)
+        return "failed"
+
+
+def _run_part(
+    sessions: sessionmaker[Session],
+    plan_id: int,
+    attempt: int,
+    part_no: int,
+    graph: Callable[[], BikeGraph],
+    processes: int,
+) -> str:
+    this_part = (
+        PlanPart.plan_id == plan_id,
+        PlanPart.attempt == attempt,
+        PlanPart.part_no == part_no,
+    )
     with sessions() as session:
-        plan = session.scalar(select(Plan).where(*_mine(plan_id, attempt)))
-        row = session.scalar(
-            select(PlanPart).where(
-                PlanPart.plan_id == plan_id,
-                PlanPart.attempt == attempt,
-                PlanPart.part_no == part_no,
-            )
-        )
+        plan = session.scalar(select(Plan).where(*mine(plan_id, attempt)))
+        row = session.scalar(select(PlanPart).where(*this_part))
         if plan is None or row is None:
             return "skipped"
         time_limit_s = plan.time_limit_s
         solved = row.status == "done"
         payload = row.payload
     if not solved:
+        workers, note = search_processes(processes)
         problem, _places = pickle.loads(payload)
-        answer = solve(problem, SolveParams(time_limit_s=time_limit_s, workers=1))
+        params = SolveParams(time_limit_s=time_limit_s, workers=workers)
+        log.info("plan %s: part %s searching with %d process(es)", plan_id, part_no, workers)
+        with Watch(lambda _share: still_mine(sessions, plan_id, attempt), time_limit_s) as watch:
+            answer = solve(problem, params, should_stop=watch.should_stop)
+        if watch.lost:
+            raise PlanLostError(plan_id)
         with sessions() as session:
             session.execute(
                 update(PlanPart)
                 .where(
-                    PlanPart.plan_id == plan_id,
-                    PlanPart.attempt == attempt,
-                    PlanPart.part_no == part_no,
+                    *this_part,
                     PlanPart.status != "done",
+                    exists(select(Plan.id).where(*mine(plan_id, attempt))),
                 )
                 .values(
                     status="done",
-                    result=pickle.dumps(answer),
+                    result=pickle.dumps(with_note(answer, note)),
                     worker=f"{socket.gethostname()}:{os.getpid()}",
                 )
+                .execution_options(synchronize_session=False)
             )
             session.commit()
     with sessions() as session:
@@ -209,7 +252,7 @@ def run_part(
         done = sum(1 for p in parts if p.status == "done")
         updated = session.execute(
             update(Plan)
-            .where(*_mine(plan_id, attempt))
+            .where(*mine(plan_id, attempt))
             .values(progress_share=round(done / len(parts), 3), stage=f"parts {done}/{len(parts)}")
         )
         session.commit()
@@ -221,4 +264,4 @@ def run_part(
         solved_parts = [(pickle.loads(p.result or b""), pickle.loads(p.payload)[1]) for p in parts]
     whole = merge(solved_parts)
     day_plan = finish_day(graph(), inp.request, prepared, whole)
-    return "done" if write(plan_id, attempt, inp, day_plan) else "lost"
+    return "done" if write_plan(sessions, plan_id, attempt, inp, day_plan) else "lost"

@@ -7,8 +7,9 @@ A run's life, all on the ``plans`` row:
 * :func:`run_plan` (the body of the background job, :mod:`depot.worker`) claims it — ``running``,
   ``attempts`` + 1 — reads the day, builds the matrix, solves, traces the streets, and writes
   rounds, stops and the unassigned in the one transaction that marks it ``done``. Every write is
-  conditional on the plan still being ``running`` under this attempt, so a cancelled plan, or a
-  plan another worker took over after this one was presumed lost, is never written;
+  conditional on the plan still being ``running`` under this attempt (:mod:`depot.plan_attempt`),
+  so a cancelled plan, or a plan another worker took over after this one was presumed lost, is
+  never written, and its search is stopped within a second or two;
 * a job delivered again (a worker killed mid-plan) claims the plan again and starts afresh;
   a job for a finished plan does nothing.
 """
@@ -16,11 +17,8 @@ A run's life, all on the ``plans`` row:
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import threading
-import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -29,13 +27,26 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from depot.errors import ConflictError, InvalidInputError, NotFoundError
-from depot.plan_input import PlanningInput, get_depot, planning_input
+from depot.plan_attempt import (
+    ACTIVE,
+    PlanLostError,
+    Watch,
+    claim,
+    clear_part_pickles,
+    fail_plan,
+    mine,
+    search_processes,
+    with_note,
+    write_plan,
+    write_progress,
+)
+from depot.plan_input import get_depot, planning_input
 from depot.plan_parts import FanOut, store_parts
-from depot.plan_store import write_result
 from depot.planning import plan_prepared, prepare_day
 from depot.users import Caller
 from maps.graph import BikeGraph
 from models import Plan, PlanKind, PlanStatus, utcnow
+from planner.portfolio import SearchStoppedError
 from planner.solve import SolveParams
 from planner.zones import PART_STOPS, parts_needed
 
@@ -43,12 +54,6 @@ log = logging.getLogger(__name__)
 
 #: Longest search a plan may ask for, seconds (the job's own time limit is set above it).
 MAX_TIME_LIMIT_S = 600
-ACTIVE = (PlanStatus.QUEUED, PlanStatus.RUNNING)
-FINISHED = (PlanStatus.DONE, PlanStatus.FAILED, PlanStatus.CANCELLED)
-#: Runs of one plan before it is given up (each lost worker means one more).
-MAX_ATTEMPTS = 3
-#: Seconds between progress writes while the planner searches.
-TICK_S = 1.0
 
 
 def _active_plan(session: Session, plan_date: date) -> Plan | None:
@@ -186,7 +191,8 @@ def start_failed(*, session: Session, plan_id: int, error: str) -> None:
 def cancel_plan(*, session: Session, plan_id: int) -> Plan:
     """Cancel a queued or running plan and commit; a running job stops writing to it.
 
-    The planner's search is not interrupted; its answer is thrown away when it ends.
+    A running search notices within a second or two and stops (:class:`depot.plan_attempt.Watch`);
+    the stored parts of a split day are emptied in the same transaction.
 
     Raises
     ------
@@ -201,6 +207,8 @@ def cancel_plan(*, session: Session, plan_id: int) -> Plan:
         .where(Plan.id == plan_id, Plan.status.in_(ACTIVE))
         .values(status=PlanStatus.CANCELLED, stage="cancelled", finished_at=utcnow())
     )
+    if getattr(done, "rowcount", 0) == 1:
+        clear_part_pickles(session=session, plan_id=plan_id)
     session.commit()
     session.refresh(plan)
     if getattr(done, "rowcount", 0) != 1:
@@ -211,102 +219,13 @@ def cancel_plan(*, session: Session, plan_id: int) -> Plan:
 # --- the job ---------------------------------------------------------------------------------
 
 
-class PlanLostError(Exception):
-    """The plan was cancelled, or taken over by another attempt, while this one worked."""
-
-
-def _claim(sessions: sessionmaker[Session], plan_id: int) -> int | None:
-    """Mark the plan running under a new attempt; ``None`` if it is finished (nothing to do)."""
-    with sessions() as session:
-        plan = session.get(Plan, plan_id)
-        if plan is None:
-            log.warning("plan %s does not exist; job dropped", plan_id)
-            return None
-        if plan.status in FINISHED:
-            log.info("plan %s is already %s; redelivered job ignored", plan_id, plan.status)
-            return None
-        attempt = plan.attempts + 1
-        if attempt > MAX_ATTEMPTS:  # a plan that kills its worker every time is given up
-            session.execute(
-                update(Plan)
-                .where(Plan.id == plan_id, Plan.attempts == plan.attempts, Plan.status.in_(ACTIVE))
-                .values(
-                    status=PlanStatus.FAILED,
-                    stage="failed",
-                    error=f"the worker running it was lost {plan.attempts} times; not tried again",
-                    finished_at=utcnow(),
-                )
-            )
-            session.commit()
-            return None
-        claimed = session.execute(
-            update(Plan)
-            .where(Plan.id == plan_id, Plan.attempts == plan.attempts, Plan.status.in_(ACTIVE))
-            .values(
-                status=PlanStatus.RUNNING,
-                attempts=attempt,
-                stage="reading",
-                progress_share=0.0,
-                stops_planned=None,
-                error=None,
-                worker=f"{socket.gethostname()}:{os.getpid()}",
-                started_at=plan.started_at or utcnow(),
-            )
-        )
-        session.commit()
-        return attempt if getattr(claimed, "rowcount", 0) == 1 else None
-
-
-def _mine(plan_id: int, attempt: int) -> Any:
-    return (Plan.id == plan_id, Plan.status == PlanStatus.RUNNING, Plan.attempts == attempt)
-
-
-def _progress(sessions: sessionmaker[Session], plan_id: int, attempt: int, **values: Any) -> None:
-    """Write progress; raises :class:`PlanLostError` if the plan is no longer this attempt's."""
-    with sessions() as session:
-        result = session.execute(update(Plan).where(*_mine(plan_id, attempt)).values(**values))
-        session.commit()
-    if getattr(result, "rowcount", 0) != 1:
-        raise PlanLostError(plan_id)
-
-
-class _Ticker:
-    """While the planner searches, write the share of the time limit spent, once a second."""
-
-    def __init__(self, write: Callable[[float], None], limit_s: float) -> None:
-        self.write, self.limit_s = write, limit_s
-        self.stop = threading.Event()
-        self.lost = False
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        started = time.monotonic()
-        while not self.stop.wait(TICK_S):
-            share = min(0.99, (time.monotonic() - started) / self.limit_s)
-            try:
-                self.write(round(share, 3))
-            except PlanLostError:
-                self.lost = True
-                return
-            except Exception:  # a progress write failing must not stop the plan
-                log.exception("progress write failed")
-
-    def __enter__(self) -> _Ticker:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        self.thread.join()
-
-
 def run_plan(
     *,
     sessions: sessionmaker[Session],
     plan_id: int,
     graph: Callable[[], BikeGraph],
     snap_limit_m: float,
-    solve_workers: int = 1,
+    processes: int = 0,
     part_stops: int = PART_STOPS,
     fan_out: FanOut | None = None,
 ) -> str:
@@ -326,8 +245,9 @@ def run_plan(
         Returns the bike network (loaded once per process by the caller).
     snap_limit_m : float
         Farthest an address may lie from a bikeable way, metres.
-    solve_workers : int
-        Planner processes (1 inside a Celery worker process, which may not fork).
+    processes : int
+        Processes the planner searches with; 0: one per core (fewer where this process may
+        not start them: the plan's notes say so, see :func:`depot.plan_attempt.search_processes`).
     part_stops : int
         Stops a part is sized for; a day above 1.25 times that is split.
     fan_out : callable, optional
@@ -337,20 +257,22 @@ def run_plan(
     -------
     str
         ``"done"``, ``"split"`` (parts handed out), ``"failed"``, ``"skipped"`` (already
-        finished) or ``"lost"`` (cancelled or taken over meanwhile; nothing written).
+        finished) or ``"lost"`` (cancelled or taken over meanwhile: the search stopped,
+        nothing written).
     """
-    attempt = _claim(sessions, plan_id)
+    attempt = claim(sessions, plan_id)
     if attempt is None:
         return "skipped"
 
     def progress(**values: Any) -> None:
-        _progress(sessions, plan_id, attempt, **values)
+        write_progress(sessions, plan_id, attempt, **values)
 
     try:
+        workers, note = search_processes(processes)
         with sessions() as session:
             plan = session.get(Plan, plan_id)
             assert plan is not None
-            params = SolveParams(time_limit_s=plan.time_limit_s, workers=solve_workers)
+            params = SolveParams(time_limit_s=plan.time_limit_s, workers=workers)
             inp = planning_input(
                 session=session, plan_date=plan.plan_date, kind=plan.kind, now_s=plan.now_s
             )
@@ -360,10 +282,10 @@ def run_plan(
         k = parts_needed(len(prepared.problem.stops), part_stops)
         if k > 1 and fan_out is not None:
             with sessions() as session:
-                mine = session.execute(update(Plan).where(*_mine(plan_id, attempt)).values(
+                held = session.execute(update(Plan).where(*mine(plan_id, attempt)).values(
                     stage=f"parts 0/{k}", progress_share=0.0
                 ))  # fmt: skip
-                if getattr(mine, "rowcount", 0) != 1:
+                if getattr(held, "rowcount", 0) != 1:
                     raise PlanLostError(plan_id)
                 n = store_parts(
                     session=session,
@@ -378,53 +300,22 @@ def run_plan(
                 fan_out(plan_id, attempt, part_no)
             return "split"
         progress(stage="solving")
-        with _Ticker(lambda share: progress(progress_share=share), params.time_limit_s) as ticker:
-            day_plan = plan_prepared(network, inp.request, prepared, params=params)
-        if ticker.lost:
+        log.info("plan %s: searching with %d process(es)", plan_id, workers)
+        with Watch(lambda share: progress(progress_share=share), params.time_limit_s) as watch:
+            day_plan = plan_prepared(
+                network, inp.request, prepared, params=params, should_stop=watch.should_stop
+            )
+        if watch.lost:
             raise PlanLostError(plan_id)
+        day_plan = replace(day_plan, plan=with_note(day_plan.plan, note))
         planned = sum(1 for r in day_plan.rounds for v in r.visits if v.stop_id is not None)
         progress(stage="writing", progress_share=1.0, stops_planned=planned)
         written = write_plan(sessions, plan_id, attempt, inp, day_plan)
         return "done" if written else "lost"
-    except PlanLostError:
+    except (PlanLostError, SearchStoppedError):
         log.info("plan %s was cancelled or taken over; attempt %s wrote nothing", plan_id, attempt)
         return "lost"
     except Exception as exc:
         log.exception("plan %s failed", plan_id)
-        with sessions() as session:
-            session.execute(
-                update(Plan)
-                .where(*_mine(plan_id, attempt))
-                .values(
-                    status=PlanStatus.FAILED,
-                    stage="failed",
-                    error=f"{type(exc).__name__}: {exc}"[:2000],
-                    finished_at=utcnow(),
-                )
-            )
-            session.commit()
+        fail_plan(sessions, plan_id, attempt, exc)
         return "failed"
-
-
-def write_plan(
-    sessions: sessionmaker[Session],
-    plan_id: int,
-    attempt: int,
-    inp: PlanningInput,
-    day_plan: Any,
-) -> bool:
-    """Write the result and mark the plan done, in one transaction (or write nothing)."""
-    with sessions() as session:
-        marked = session.execute(
-            update(Plan)
-            .where(*_mine(plan_id, attempt))
-            .values(status=PlanStatus.DONE, stage="done", finished_at=utcnow())
-        )
-        if getattr(marked, "rowcount", 0) != 1:
-            session.rollback()
-            return False
-        plan = session.get(Plan, plan_id)
-        assert plan is not None
-        write_result(session=session, plan=plan, inp=inp, day_plan=day_plan)
-        session.commit()
-        return True

@@ -375,6 +375,7 @@ def plan_prepared(
     *,
     params: SolveParams,
     progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> DayPlan:
     """Solve a day already prepared by :func:`prepare_day` and spell out its rounds' streets.
 
@@ -389,6 +390,9 @@ def plan_prepared(
     day : PreparedDay
     params : SolveParams
     progress : callable, optional
+    should_stop : callable, optional
+        Asked while the planner searches; a yes stops it
+        (:class:`planner.portfolio.SearchStoppedError`).
 
     Returns
     -------
@@ -400,7 +404,7 @@ def plan_prepared(
         f"planning {len(stops)} stops on {len(request.bikes)} bikes "
         f"(time limit {params.time_limit_s:.0f} s, {params.workers} worker(s))"
     )
-    plan = solve(day.problem, params)
+    plan = solve(day.problem, params, should_stop=should_stop)
     return finish_day(graph, request, day, plan, progress=say)
 
 

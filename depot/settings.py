@@ -50,6 +50,13 @@ class Settings(BaseSettings):
         description="A day of more than 1.25 times this many stops is planned in parts, one "
         "job each (planner.zones.parts_needed).",
     )
+    plan_processes: int = Field(
+        0,
+        ge=0,
+        le=64,
+        description="Processes one plan (or one part) searches with; 0: one per core. A worker "
+        "runs one plan at a time per machine (docker-compose.yml: --concurrency=1).",
+    )
     timezone: str = Field(
         "Europe/Copenhagen", description="The depot's time zone: delivery dates and windows."
     )

@@ -12,6 +12,13 @@ Delivery guarantees (measured with Celery 5.7 / kombu 5.7 / Redis 7, see convent
   message back to the queue and another child plans it again (``attempts`` counts the runs);
   without the second setting the task would end as ``WorkerLostError`` and never run again;
 * prefetch 1: a worker holds one plan message at a time, so a lost worker strands only one;
+* one pool child per machine (``--concurrency=1``), planning on every core: the planner forks
+  its search processes (``BAKFIETS_PLAN_PROCESSES``, 0 = one per core) from the child.
+  Prefork children are daemonic, and multiprocessing refuses children to a daemonic process
+  (``AssertionError``) because they would outlive it; each child is declared non-daemonic when it
+  starts (:func:`allow_search_processes`) since the planner's processes cannot outlive it
+  (ended when the search ends or is stopped, killed with their parent). Should a child still be
+  daemonic, the plan searches with one process and its notes say so;
 * ``visibility_timeout`` (Redis) above the job's hard time limit, so a long plan is never handed
   to a second worker while the first still works on it; a whole worker killed is noticed after
   ``visibility_timeout`` by the next live worker;
@@ -23,17 +30,19 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from functools import lru_cache, partial
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
 from celery import Celery, shared_task
+from celery.signals import worker_process_init
 from sqlalchemy.orm import Session, sessionmaker
 
 from depot.plan_parts import run_part
-from depot.plan_runs import MAX_TIME_LIMIT_S, run_plan, write_plan
+from depot.plan_runs import MAX_TIME_LIMIT_S, run_plan
 from depot.settings import Settings
 from maps.graph import BikeGraph, load_graph
 from maps.profiles import PedestrianMode, get_profile
@@ -104,6 +113,7 @@ class InProcessRunner:
             plan_id=plan_id,
             graph=self.graph,
             snap_limit_m=self.settings.snap_limit_m,
+            processes=self.settings.plan_processes,
             part_stops=self.settings.plan_part_stops,
             fan_out=self.submit_part,
         )
@@ -118,7 +128,7 @@ class InProcessRunner:
             attempt=attempt,
             part_no=part_no,
             graph=self.graph,
-            write=partial(write_plan, self.sessions),
+            processes=self.settings.plan_processes,
         )
         future.add_done_callback(_log_crash)
 
@@ -192,6 +202,7 @@ def plan_day_task(self: Any, plan_id: int) -> str:
         plan_id=plan_id,
         graph=graph_loader(settings),
         snap_limit_m=settings.snap_limit_m,
+        processes=settings.plan_processes,
         part_stops=settings.plan_part_stops,
         fan_out=fan_out,
     )
@@ -201,15 +212,25 @@ def plan_day_task(self: Any, plan_id: int) -> str:
 def plan_part_task(self: Any, plan_id: int, attempt: int, part_no: int) -> str:
     """Plan one part of a large day (idempotent); the last part assembles and writes the plan."""
     settings: Settings = getattr(self.app, "bakfiets_settings", None) or Settings()
-    sessions = _sessions(settings.database_url)
     return run_part(
-        sessions=sessions,
+        sessions=_sessions(settings.database_url),
         plan_id=plan_id,
         attempt=attempt,
         part_no=part_no,
         graph=graph_loader(settings),
-        write=partial(write_plan, sessions),
+        processes=settings.plan_processes,
     )
+
+
+@worker_process_init.connect
+def allow_search_processes(**_signal: Any) -> None:
+    """In each prefork child as it starts: it may start the planner's search processes.
+
+    Billiard marks pool children daemonic, which only tells multiprocessing to refuse them
+    children (lest those outlive them). The planner's processes do not: they are ended when the
+    search ends or is stopped, and killed with their parent (:mod:`planner.portfolio`).
+    """
+    multiprocessing.current_process().daemon = False
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from depot import plan_runs
+from depot import plan_attempt
 from depot.plan_runs import cancel_plan, run_plan
 from depot.settings import Settings
 from depot.worker import graph_loader
@@ -96,7 +96,7 @@ def test_only_the_latest_attempt_writes(
     plan_id = _plan(session)
 
     def graph_then_taken_over() -> BikeGraph:
-        assert plan_runs._claim(session_factory, plan_id) == 2
+        assert plan_attempt.claim(session_factory, plan_id) == 2
         return real_graph()
 
     outcome = run_plan(
@@ -111,7 +111,7 @@ def test_a_plan_that_loses_its_worker_every_time_is_given_up(
     session: Session, session_factory: sessionmaker[Session]
 ) -> None:
     """After three lost runs a fourth delivery marks the plan failed, saying why."""
-    plan_id = _plan(session, status=PlanStatus.RUNNING, attempts=plan_runs.MAX_ATTEMPTS)
+    plan_id = _plan(session, status=PlanStatus.RUNNING, attempts=plan_attempt.MAX_ATTEMPTS)
     outcome = run_plan(sessions=session_factory, plan_id=plan_id, graph=_never, snap_limit_m=250)
     assert outcome == "skipped"
     row = _row(session_factory, plan_id)
