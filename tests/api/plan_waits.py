@@ -30,17 +30,18 @@ def wait_searching(
     stage: str,
     parent: Callable[[], int],
     deadline: float,
+    at_least: int = 1,
 ) -> list[int]:
     """Wait until the plan (``view()``) is running at a stage starting with ``stage`` and the
-    planning process (``parent()``) has search processes; returns their pids."""
+    planning process (``parent()``) has ``at_least`` search processes; returns their pids."""
     while True:
         now = view()
         assert now["status"] in ("queued", "running"), now
         if now["status"] == "running" and now["progress"]["stage"].startswith(stage):
             searching = children(parent())
-            if searching:
+            if len(searching) >= at_least:
                 return searching
-        hang_guard(deadline, f"the search never started: {now}")
+        hang_guard(deadline, f"no {at_least} search process(es) seen: {now}")
         time.sleep(0.2)
 
 

@@ -30,7 +30,8 @@ from depot.settings import Settings
 from depot.worker import QUEUE, TASK_NAME, make_celery
 from models import Plan, PlanPart, PlanRound, RoundStop
 from models.plan import round_stop_parcels
-from tests.api.plan_day import Client, set_up_day
+from tests.api.plan_day import Client, set_up_day, wait_done
+from tests.api.plan_waits import wait_gone, wait_searching
 from tests.dbfixtures import ROOT, depot_today
 from tests.waiting import hang_guard
 
@@ -194,6 +195,43 @@ def _child_pid(session: Session, plan_id: int) -> int:
     plan = session.get(Plan, plan_id)
     assert plan is not None and plan.worker is not None
     return int(plan.worker.rsplit(":", 1)[1])
+
+
+def test_a_cancelled_plan_stops_its_search_and_frees_the_worker(
+    plan_client: Client,
+    shops: dict[str, int],
+    session: Session,
+    worker: subprocess.Popen[bytes],
+    tmp_path: Path,
+) -> None:
+    """The worker child plans a day given a minute, searching in one process per core (two
+    here: prefork children may start the planner's processes); the plan is cancelled: the
+    search processes are gone well within that minute, the plan stays cancelled without a
+    round, and the same one-child worker plans the next plan of the date at once."""
+    depot = plan_client("depot")
+    day = set_up_day(depot, plan_client, shops, depot_today() + timedelta(days=2))
+    body = {"date": day.day.isoformat(), "kind": "deliveries", "time_limit_s": 60}
+    asked = depot.post("/api/v1/plans", json=body)
+    assert asked.status_code == 202, asked.text
+    url, plan_id = asked.json()["status_url"], asked.json()["id"]
+    searching = wait_searching(
+        lambda: depot.get(url).json(),
+        "solving",
+        lambda: _child_pid(session, plan_id),
+        time.monotonic() + 180,
+        at_least=min(2, len(os.sched_getaffinity(0))),
+    )
+
+    assert depot.delete(url).json()["status"] == "cancelled"
+    deadline = time.monotonic() + 40  # well below the minute the search was given
+    log = tmp_path / "worker.log"
+    wait_gone(searching, deadline, lambda: "the search went on:\n" + log.read_text()[-3000:])
+    next_plan = depot.post("/api/v1/plans", json={**body, "time_limit_s": 1})
+    assert next_plan.status_code == 202, next_plan.text
+    done = wait_done(depot, next_plan.json()["status_url"], deadline - time.monotonic())
+    assert done["status"] == "done", done["error"]
+    assert _status_and_rounds(session, plan_id) == ("cancelled", 0)
+    assert f"plan {plan_id} was cancelled or taken over; attempt 1 wrote nothing" in log.read_text()
 
 
 @pytest.mark.parametrize("worker", [{"BAKFIETS_PLAN_PART_STOPS": "8"}], indirect=True)
