@@ -145,6 +145,9 @@ def test_the_compose_file_waits_on_health_and_migrations() -> None:
         assert len(osm) == 1 and osm[0][2:] == ["ro"], service["volumes"]
         assert {m[0] for m in mounts if not m[0].startswith((".", "/"))} <= declared
     assert "8000" in services["api"]["command"] and services["api"]["ports"] == ["8000:8000"]
+    worker = services["worker"]
+    assert {"--pool=prefork", "--concurrency=1"} <= set(worker["command"])  # one plan a machine
+    assert worker["environment"]["BAKFIETS_PLAN_PROCESSES"] == "0"  # ... on every core
 
     dockerfile = DOCKERFILE.read_text(encoding="utf-8")
     assert re.search(r"^FROM python:3\.11-slim$", dockerfile, re.M)
@@ -317,7 +320,8 @@ def test_each_service_starts_natively_and_plans_a_day(native: Native) -> None:
     """PostgreSQL's and Redis's health checks pass on the local servers; the migration step
     migrates; uvicorn serves and its health check passes; the Celery worker answers its
     ``inspect ping`` health check; a small real day set up through that API is planned by a
-    child of that worker; its manifest comes back as a PDF from the API."""
+    child of that worker, searching in one process per core (no fallback note); its manifest
+    comes back as a PDF from the API."""
     assert native.healthy("postgres") and native.healthy("redis")
     migrated = native.run("migrate")
     assert migrated.returncode == 0, migrated.stdout + migrated.stderr
@@ -368,6 +372,10 @@ def test_each_service_starts_natively_and_plans_a_day(native: Native) -> None:
             child = int(row.worker.rsplit(":", 1)[1])
         parent = re.search(r"^PPid:\s+(\d+)$", Path(f"/proc/{child}/status").read_text(), re.M)
         assert parent is not None and int(parent[1]) == worker.pid  # a child of that worker
+        cores = len(os.sched_getaffinity(0))
+        log = (native.work / "worker.log").read_text(errors="replace")
+        assert f"plan {plan['id']}: searching with {cores} process(es)" in log, log[-3000:]
+        assert not [n for n in plan["summary"]["notes"] if "planned with 1 process" in n]
         first = plan["rounds"][0]["id"]
         paper = depot.get(f"/api/v1/plans/{plan['id']}/manifests/{first}.pdf")
         assert paper.status_code == 200 and paper.content.startswith(b"%PDF"), paper.text
