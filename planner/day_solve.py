@@ -29,7 +29,15 @@ from dataclasses import replace
 
 from planner.finish import EngineMismatchError, Finished, Finisher, to_raw
 from planner.plan import Plan, Unassigned
-from planner.portfolio import RawResult, RawRoute, Task, rank, run_tasks, to_plan
+from planner.portfolio import (
+    RawResult,
+    RawRoute,
+    Task,
+    check_stop,
+    rank,
+    run_tasks,
+    to_plan,
+)
 from planner.problem import Problem, Vehicle
 from planner.pyvrp_day import RUN_S, solve_day_pyvrp
 from planner.reasons import explain_left_out, fleet_bound
@@ -196,6 +204,7 @@ def solve_real_day(
     finished: list[tuple[Plan, Finished]] = []
     notes: list[str] = []
     for engine, raw in candidates:
+        check_stop()  # the finishing steps run in this process: asked between them
         if raw.routes is None:
             notes.append(f"{engine} found no plan ({raw.note})")
             continue
@@ -224,6 +233,7 @@ def solve_real_day(
     if not passing:
         raise PlanCheckError("every candidate plan failed its check: " + " | ".join(notes))
     plan, fin = min(passing, key=lambda pf: rank(problem, pf[0]))
+    check_stop()
     finisher = Finisher(problem, deadline - 0.4 * finish_s)
     finisher.sweep(fin)
     if fin.inserted:
@@ -231,6 +241,7 @@ def solve_real_day(
         if plan.check(problem):
             raise PlanCheckError("the plan failed its check after the last insertions")
     left = [u.stop_id for u in plan.unassigned]
+    check_stop()
     took = extra_bike_trial(problem, left, max(0.0, deadline - time.monotonic() - 0.2), seed)
     bound = fleet_bound(problem)
     unassigned = tuple(

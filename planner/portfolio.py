@@ -97,6 +97,12 @@ def _asked_to_stop(should_stop: Callable[[], bool] | None) -> None:
         raise SearchStoppedError("the search was asked to stop")
 
 
+def check_stop() -> None:
+    """Between the steps that run in this process: raise :class:`SearchStoppedError` if the
+    search of this context (:func:`stopping`) was asked to stop."""
+    _asked_to_stop(_SHOULD_STOP.get())
+
+
 def run_tasks(tasks: Sequence[Task], processes: int | None = None) -> list[RawResult]:
     """Run engine tasks, in ``processes`` forked processes (default: one per task).
 

@@ -12,6 +12,7 @@ from types import FrameType
 
 import pytest
 
+from planner import day_solve
 from planner.portfolio import RawResult, SearchStoppedError, run_tasks, stopping
 from planner.problem import Problem, Stop
 from planner.solve import SolveParams, solve
@@ -116,3 +117,23 @@ def test_solve_asked_to_stop_gives_no_plan() -> None:
     with pytest.raises(SearchStoppedError):
         solve(p, SolveParams(time_limit_s=60, workers=2), should_stop=after_a_few_polls)
     assert len(asked) == 4  # asked while it searched, not only before
+
+
+def test_solve_asked_to_stop_while_it_finishes_gives_no_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Asked to stop only once the engines' search is over (while the plan is finished in
+    this process): SearchStoppedError instead of a plan, not the finished plan."""
+    searched: list[bool] = []
+    real_search = day_solve.search
+
+    def search_then_note(*args: object, **kwargs: object) -> object:
+        found = real_search(*args, **kwargs)  # type: ignore[arg-type]
+        searched.append(True)
+        return found
+
+    monkeypatch.setattr(day_solve, "search", search_then_note)
+    p = line_problem([0, 1, 2, 3], [Stop("a", 1), Stop("b", 2), Stop("c", 3)], [bike()])
+    with pytest.raises(SearchStoppedError):
+        solve(p, SolveParams(time_limit_s=2, workers=2), should_stop=lambda: bool(searched))
+    assert searched == [True]
