@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from depot import idempotency
@@ -81,6 +81,40 @@ def test_repeat_returns_first_answer(
     assert again.replayed and again.status_code == first.status_code
     assert again.body == first.body
     assert _count(session, Order) == 1 and _count(session, Parcel) == 4
+
+
+def test_repeat_with_a_new_key_leaves_the_key_free(
+    session: Session, locator: Locator, shops: dict[str, int]
+) -> None:
+    """A repeat of an order sent with a new Idempotency-Key gets the first answer, and the new
+    key stays free: another order may still use it."""
+    first = _create(session, locator, order_body("WS-1"), idempotency_key="k-1")
+    again = _create(session, locator, order_body("WS-1"), idempotency_key="k-2")
+    assert again.replayed and again.body == first.body
+    other = _create(session, locator, order_body("WS-2"), idempotency_key="k-2")
+    assert other.status_code == 201 and not other.replayed
+    assert _count(session, Order) == 2
+
+
+def test_repeat_is_answered_without_a_rollback(
+    session: Session, locator: Locator, shops: dict[str, int]
+) -> None:
+    """A repeat that only reads the first answer ends without a rollback: at each rollback the
+    PostgreSQL driver forgets the statements it prepared, and the database then parses and
+    plans every statement of the next requests again."""
+    _create(session, locator, order_body())
+    rollbacks: list[object] = []
+
+    def count(connection: object) -> None:
+        rollbacks.append(connection)
+
+    engine = session.get_bind()
+    event.listen(engine, "rollback", count)
+    try:
+        again = _create(session, locator, order_body())
+    finally:
+        event.remove(engine, "rollback", count)
+    assert again.replayed and rollbacks == []
 
 
 def test_same_external_id_other_body_is_refused(
