@@ -15,8 +15,12 @@ it over HTTP with bearer tokens, as a webshop, the depot and the couriers would:
 4. one combined plan (pickups and deliveries): shop → customer pairs for parcels collected by
    bike, depot → customer for the rest; an order needing parcels from a collected shop and
    another shop waits for the depot (``via_depot``), as on a real day;
-5. what the API gives back: the plan, the map of its rounds, a manifest per round, the day's
-   slips, and the impact figures of the plan's summary.
+5. the day run to its end as the depot would (:mod:`api.demo_depot`): the drop-off parcels
+   scanned in, each round loaded and started when it leaves, the via-depot parcels scanned in
+   when their rounds bring them back, and the day planned again from then (the started rounds
+   kept), so the via-depot customers go out in later rounds;
+6. what the API gives back for the day's last plan: the plan, the map of its rounds, a
+   manifest per round, the day's slips, and the impact figures of the plan's summary.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from api.demo_data import DemoSizeError, order_bodies, pick_shops, shop_body
+from api.demo_depot import Wave, run_day
 from api.main import create_app
 from depot.demo_day import central_depot
 from depot.impact import VAN_CO2_G_PER_KM
@@ -59,6 +64,8 @@ from models.migrate import upgrade
 from models.session import make_engine, make_sessionmaker
 
 Say = Callable[[str], None]
+#: A re-plan searches this share of the first plan's time (the day's frozen rounds stay).
+REPLAN_SHARE = 12
 COURIERS = ("Ida", "Mads", "Ole", "Sara", "Emil", "Nora", "Viggo", "Alma", "Carl", "Ella")
 
 
@@ -81,13 +88,16 @@ class DemoOptions:
 
 @dataclass
 class DemoResult:
-    """What the demo did: the date, the plan as the API answered it, the files written."""
+    """What the demo did: the date, the day's first and last plan as the API answered them,
+    the re-plans between, the files written."""
 
     day: date
     plan: dict[str, Any]
     orders: Counter[str] = field(default_factory=Counter)
     files: list[Path] = field(default_factory=list)
     impact: dict[str, Any] = field(default_factory=dict)
+    first_plan: dict[str, Any] = field(default_factory=dict)
+    waves: list[Wave] = field(default_factory=list)
 
 
 class Api:
@@ -255,23 +265,27 @@ def wait_for_plan(depot_api: Api, plan_id: int, say: Say, limit_s: float) -> dic
 
 
 def impact_figures(plan: dict[str, Any]) -> dict[str, Any]:
-    """The plan's own figures: bike km, parcels and stops, consolidation, CO₂ avoided."""
+    """The plan's own figures: bike km, parcels and stops, consolidation, CO₂ avoided (the
+    rounds of the whole day: a re-plan keeps the rounds ridden before it)."""
     summary = plan["summary"]
     rounds = plan["rounds"]
     calls = [s for r in rounds for s in r["stops"] if s["kind"] != "reload"]
     delivered = [s for s in calls if s["kind"] == "delivery"]
+    parcels = sum(len(s["parcel_ids"]) for s in delivered)
     return {
         "date": plan["date"],
         "plan_id": plan["id"],
-        "bikes_used": len(rounds),
+        "plan_version": plan["version"],
+        "rounds": len(rounds),
+        "bikes_used": len({r["vehicle"] for r in rounds}),
         "bike_km": summary["bike_km"],
         "stops_planned": len(calls),
         "delivery_stops": len(delivered),
         "pickup_stops": len(calls) - len(delivered),
-        "parcels_delivered": sum(len(s["parcel_ids"]) for s in delivered),
+        "parcels_delivered": parcels,
         "orders_delivered": len({o for s in delivered for o in s["order_ids"]}),
         "stops_unassigned": len(plan["unassigned"]),
-        "consolidation": summary["consolidation"],
+        "delivery_parcels_per_stop": round(parcels / len(delivered), 2) if delivered else None,
         "co2_avoided_kg": summary["co2_avoided_kg"],
         "co2_basis": f"a van over the same distance, {VAN_CO2_G_PER_KM:g} g CO2 per km "
         "(depot.impact.VAN_CO2_G_PER_KM, EEA 2022 new-van average)",
@@ -316,19 +330,36 @@ def run_demo(options: DemoOptions, *, say: Say) -> DemoResult:
             dropoff = {ref for k, ref in enumerate(refs) if k % 4}
             set_up_fleet(depot, graph, homes, riders, day)
             say(f"depot, {len(riders)} bikes and shifts, {len(refs)} shops registered")
-            for body in order_bodies(homes, refs, dropoff, n=options.orders, day=day, rng=rng):
-                result.orders[webshop.ok("POST", "/api/v1/orders", body)["status"]] += 1
+            receipts = [
+                webshop.ok("POST", "/api/v1/orders", body)
+                for body in order_bodies(homes, refs, dropoff, n=options.orders, day=day, rng=rng)
+            ]
+            result.orders.update(receipt["status"] for receipt in receipts)
             say(f"{options.orders} webshop orders: {dict(result.orders)}")
             asked = depot.ok(
                 "POST",
                 "/api/v1/plans",
                 {"date": day.isoformat(), "kind": "combined", "time_limit_s": options.time_limit_s},
             )
-            plan = wait_for_plan(depot, asked["id"], say, limit_s=options.time_limit_s * 3 + 120)
-            result.plan = plan
-            if plan["status"] != "done":
-                raise DemoError(f"plan {plan['id']} {plan['status']}: {plan['error']}")
-            result.files = _write_files(depot, plan, out, day)
+
+            def done(plan_id: int, limit_s: int = options.time_limit_s) -> dict[str, Any]:
+                plan = wait_for_plan(depot, plan_id, say, limit_s=limit_s * 3 + 120)
+                if plan["status"] != "done":
+                    raise DemoError(f"plan {plan['id']} {plan['status']}: {plan['error']}")
+                return plan
+
+            result.first_plan = done(asked["id"])
+            replan_s = max(2, options.time_limit_s // REPLAN_SHARE)
+            result.plan, result.waves = run_day(
+                depot,
+                result.first_plan,
+                codes={p["id"]: p["label_code"] for r in receipts for p in r["parcels"]},
+                dropped_off=_dropped_off(receipts),
+                time_limit_s=replan_s,
+                wait=lambda plan_id: done(plan_id, replan_s),
+                say=say,
+            )
+            result.files = _write_files(depot, result.plan, out, day)
             # The impact report as the centre manager reads it (GET /api/v1/impact), beside the
             # plan's own figures.
             result.impact = impact_figures(result.plan)
@@ -345,15 +376,35 @@ def run_demo(options: DemoOptions, *, say: Say) -> DemoResult:
     return result
 
 
+def manifest_name(vehicle: str, outing: int) -> str:
+    """The manifest's file name: the bike's first round ``S1-B01.pdf``, its second
+    ``S1-B01-2.pdf`` (a bike back at the depot goes out again after a re-plan)."""
+    return f"{vehicle}.pdf" if outing == 1 else f"{vehicle}-{outing}.pdf"
+
+
+def _dropped_off(receipts: list[dict[str, Any]]) -> list[int]:
+    """The parcels of the orders' drop-off lines (the shop brings them to the depot)."""
+    return [
+        parcel_id
+        for receipt in receipts
+        for handover in receipt["pickups"]
+        if handover["handover"] == "dropoff"
+        for parcel_id in handover["parcel_ids"]
+    ]
+
+
 def _write_files(depot: Api, plan: dict[str, Any], out: Path, day: date) -> list[Path]:
     """plan.json, rounds.html, manifests/<round>.pdf and slips-a6.pdf, all from the API."""
     documents = [
         (out / "plan.json", json.dumps(plan, indent=1, ensure_ascii=False).encode()),
         (out / "rounds.html", depot.document(f"/api/v1/plans/{plan['id']}/map.html")),
     ]
+    outings: Counter[str] = Counter()
     for round_ in plan["rounds"]:
         content = depot.document(f"/api/v1/plans/{plan['id']}/manifests/{round_['id']}.pdf")
-        documents.append((out / "manifests" / f"{round_['vehicle']}.pdf", content))
+        outings[round_["vehicle"]] += 1
+        name = manifest_name(round_["vehicle"], outings[round_["vehicle"]])
+        documents.append((out / "manifests" / name, content))
     slips = depot.document("/api/v1/slips", date=day.isoformat(), size="a6")
     documents.append((out / "slips-a6.pdf", slips))
     for path, content in documents:

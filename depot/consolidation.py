@@ -10,7 +10,10 @@
   with that reason, while its pickups are planned (they bring the parcels to the depot).
 
 The consolidation ratio (parcels and order lines per stop) is reported with the day. Frozen
-stops of a re-plan (:mod:`depot.replan`) are passed in and their parcels left out here.
+stops of a re-plan (:func:`depot.plan_input.planning_input`) are passed in and their parcels left
+out here, except the parcels a started round collects at a shop for the depot: they are not
+collected again, and their customer's stop is delivered from the depot once they are scanned in
+there (until then it is left out, saying which shops' parcels are still on their way).
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ COUNTER_S, COUNTER_PER_PARCEL_S = 180, 10
 FINISHED = (ParcelStatus.DELIVERED, ParcelStatus.FAILED, ParcelStatus.RETURNED)
 #: Parcels still at the shop (a pickup collects them).
 AT_SHOP = (ParcelStatus.BOOKED, ParcelStatus.AWAITING_PICKUP)
+#: Parcels collected at the shop and on their way to the depot.
+ON_BIKE = (ParcelStatus.PICKED_UP,)
 
 Windows = tuple[tuple[int, int], ...]
 
@@ -191,6 +196,7 @@ def consolidate(
     kind: PlanKind,
     frozen_parcel_ids: set[int] | None = None,
     taken_ids: set[str] | None = None,
+    collecting_parcel_ids: set[int] | None = None,
 ) -> Consolidated:
     """Read ``plan_date``'s orders and pickups and build the stops of a plan of ``kind``.
 
@@ -206,6 +212,9 @@ def consolidate(
         Parcels already on frozen stops of a re-plan: not consolidated again.
     taken_ids : set of str, optional
         Stop ids already used (frozen stops); new ids avoid them.
+    collecting_parcel_ids : set of int, optional
+        Of ``frozen_parcel_ids``, those a frozen pickup stop takes to the depot (no frozen stop
+        delivers them): not collected again, but delivered from the depot once scanned in there.
 
     Returns
     -------
@@ -214,11 +223,14 @@ def consolidate(
         database id, and what was left out with its reason.
     """
     skip = frozen_parcel_ids or set()
+    collecting = collecting_parcel_ids or set()
     taken = set(taken_ids or ())
     day = Consolidated()
     paired_pickups: set[int] = set()
     if kind in (PlanKind.DELIVERIES, PlanKind.COMBINED):
-        paired_pickups = _deliveries(session, plan_date, kind, skip, taken, day)
+        paired_pickups = _deliveries(
+            session, plan_date, kind, skip - collecting, collecting, taken, day
+        )
     if kind in (PlanKind.PICKUPS, PlanKind.COMBINED):
         _pickups(session, plan_date, skip | paired_pickups, taken, day)
     return day
@@ -229,6 +241,7 @@ def _deliveries(
     plan_date: date,
     kind: PlanKind,
     skip: set[int],
+    collecting: set[int],
     taken: set[str],
     day: Consolidated,
 ) -> set[int]:
@@ -261,7 +274,9 @@ def _deliveries(
     collected: set[int] = set()
     for members_at_door in by_door.values():
         for members, windows in _clusters(members_at_door):
-            collected |= _delivery_stop(members, windows, plan_date, kind, skip, taken, day)
+            collected |= _delivery_stop(
+                members, windows, plan_date, kind, skip, collecting, taken, day
+            )
     return collected
 
 
@@ -271,6 +286,7 @@ def _delivery_stop(
     plan_date: date,
     kind: PlanKind,
     skip: set[int],
+    collecting: set[int],
     taken: set[str],
     day: Consolidated,
 ) -> set[int]:
@@ -286,7 +302,25 @@ def _delivery_stop(
         (),
         order_lines,
     )
-    waiting = {p.id: _waiting_pickup(p, lines, plan_date) for p in parcels}
+    on_the_way = [p for p in parcels if p.id in collecting and p.status in AT_SHOP + ON_BIKE]
+    if kind is PlanKind.COMBINED and on_the_way:
+        refs = sorted({p.shop.ref for p in on_the_way})
+        day.left_out.append(
+            LeftOut(
+                _unique(f"D{first.id}", taken),
+                "delivery",
+                place.label,
+                "via_depot",
+                f"{len(on_the_way)} of its parcels (shops {', '.join(refs)}) are being collected "
+                "to the depot by started rounds: delivered by a re-plan once scanned in there",
+                contents.parcel_ids,
+            )
+        )
+        return set()
+    waiting = {
+        p.id: _waiting_pickup(p, lines, plan_date) if p.id not in collecting else None
+        for p in parcels
+    }
     pickups = {pk.id: pk for pk in waiting.values() if pk is not None}
     if kind is PlanKind.DELIVERIES or not pickups:
         day.add(
@@ -318,7 +352,7 @@ def _delivery_stop(
             place.label,
             "via_depot",
             f"its parcels wait at shops {', '.join(refs)}: they are collected to the depot by "
-            "this plan's pickups and delivered by a deliveries plan once there",
+            "this plan's pickups and delivered from there by a re-plan once scanned in",
             contents.parcel_ids,
         )
     )

@@ -1,16 +1,25 @@
 """The :class:`~depot.day.DayRequest` of a planning run, read from the database.
 
 The bikes are the couriers' shifts of the date (each shift one vehicle, on the bike it names),
-cut to the depot's opening hours, with the depot's reload time and the courier's breaks. A
-re-plan keeps the started rounds of the previous plan of the same date and kind frozen: their
-stops first on the same shift, in the same order, and the bike setting off again from where its
-courier last reported it. Everything else comes from :func:`depot.consolidation.consolidate`.
+cut to the depot's opening hours, with the depot's reload time and the courier's breaks.
+
+A re-plan during the day (a clock, ``now_s``) keeps the started rounds of the previous plan of
+the same date and kind whole, exactly as planned and started: a round back at the depot by then
+is history, and its bike plans on from the depot with the trips, breaks and range it has left; a
+round still under way stays as its courier has it, and its bike takes new work once back (the
+planner cannot yet continue a round under way: its frozen visits are one trip, and it would
+hand the bike depot parcels without passing the depot). Their parcels are not planned again,
+except those a started round collects for the depot, delivered from there once scanned in.
+Without a clock, a bike's latest started round is frozen: its stops first on the same shift, in
+the same order, the bike setting off again from where its courier last reported it.
+Everything else comes from :func:`depot.consolidation.consolidate`.
 """
 
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal
 
@@ -18,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from depot.consolidation import Consolidated, StopContents, consolidate, parcel_stop
-from depot.day import Bike, BreakWindow, DayRequest, FrozenRound, ParcelStop, Place
+from depot.day import Bike, BreakWindow, DayRequest, FrozenRound, ParcelStop, Place, clock
 from depot.errors import InvalidInputError
 from models import CourierShift, Depot, Plan, PlanKind, PlanRound, PlanStatus, RoundStop
 
@@ -41,6 +50,8 @@ class PlanningInput:
     vehicles: dict[str, VehicleRef]
     notes: tuple[str, ...]
     based_on_id: int | None
+    #: Started rounds of the base plan back at the depot by the run's clock: kept as ridden.
+    history: tuple[int, ...] = ()
 
 
 def get_depot(session: Session) -> Depot:
@@ -161,12 +172,28 @@ def _frozen_stop(stop: RoundStop, pair_with: str | None) -> tuple[ParcelStop, St
     return parcel_stop(stop.stop_ref, place, kind, parcels, windows, pair_with), contents
 
 
+def _latest(rounds: Sequence[PlanRound]) -> dict[str, PlanRound]:
+    """Each bike's latest round: a bike rides one round at a time, so of its started rounds
+    only the latest can still be under way."""
+    latest: dict[str, PlanRound] = {}
+    for round_ in sorted(rounds, key=lambda r: (r.start_s, r.seq)):
+        latest[round_.vehicle_ref] = round_
+    return latest
+
+
+def back_by(round_: PlanRound, now_s: int | None) -> bool:
+    """Whether a round was planned to be back at the depot by ``now_s`` (it is history)."""
+    return now_s is not None and round_.end_s <= now_s
+
+
 def frozen_rounds(
     *, base: Plan, vehicles: dict[str, VehicleRef], session: Session
 ) -> list[tuple[FrozenRound, list[tuple[ParcelStop, StopContents]]]]:
     """The started rounds of ``base`` whose shift still plans today, rebuilt as frozen stops.
 
-    A pickup and a delivery of one round carrying the same parcels are a pair again.
+    A pickup and a delivery of one round carrying the same parcels are a pair again. Only a
+    bike's latest started round is taken (its earlier ones are back). A re-plan during the day
+    (with a clock) keeps started rounds whole instead (:func:`planning_input`).
     """
     rounds = session.scalars(
         select(PlanRound)
@@ -177,9 +204,10 @@ def frozen_rounds(
         )
         .order_by(PlanRound.seq)
     ).all()
+    latest = _latest(rounds)
     out = []
     for round_ in rounds:
-        if round_.vehicle_ref not in vehicles:
+        if round_.vehicle_ref not in vehicles or latest[round_.vehicle_ref] is not round_:
             continue
         stops = [s for s in round_.stops if s.kind != "reload" and s.stop_ref]
         by_parcels: dict[tuple[int, ...], list[RoundStop]] = {}
@@ -234,21 +262,36 @@ def planning_input(
     depot = get_depot(session)
     bikes, vehicles, notes = fleet(session=session, depot=depot, plan_date=plan_date)
     base = base_plan(session=session, plan_date=plan_date, kind=kind)
-    frozen = frozen_rounds(base=base, vehicles=vehicles, session=session) if base else []
-    frozen_parcels = {pid for _, built in frozen for _, c in built for pid in c.parcel_ids}
+    frozen = (
+        frozen_rounds(base=base, vehicles=vehicles, session=session)
+        if base and now_s is None
+        else []
+    )
+    ridden, riding = _history(session, base, vehicles, now_s) if base else ([], [])
+    history = ridden + riding
+    kept_stops = [s for r in history for s in r.stops if s.kind != "reload"]
+    carried: list[tuple[str, tuple[int, ...]]] = [
+        (c.kind, c.parcel_ids) for _, built in frozen for _, c in built
+    ]
+    carried += [(s.kind, tuple(p.id for p in s.parcels)) for s in kept_stops]
+    frozen_parcels = {pid for _, ids in carried for pid in ids}
+    delivered = {pid for kind_, ids in carried if kind_ == "delivery" for pid in ids}
     taken = {s.id for _, built in frozen for s, _ in built}
+    taken |= {s.stop_ref for s in kept_stops if s.stop_ref}
     day = consolidate(
         session=session,
         plan_date=plan_date,
         kind=kind,
         frozen_parcel_ids=frozen_parcels,
         taken_ids=taken,
+        collecting_parcel_ids=frozen_parcels - delivered,
     )
     for _, built in frozen:
         for stop, contents in built:
             day.add(stop, contents)
     if frozen:
         notes.append(f"{len(frozen)} started round(s) of plan {base.id if base else ''} kept")
+    bikes = _after_history(bikes, ridden, riding, notes)
     request = DayRequest(
         depot=depot_place(depot),
         stops=tuple(day.stops),
@@ -256,7 +299,75 @@ def planning_input(
         frozen=tuple(f for f, _ in frozen),
         now_s=now_s,
     )
-    return PlanningInput(request, day, vehicles, tuple(notes), base.id if frozen and base else None)
+    based_on = base.id if base and (frozen or history) else None
+    kept = tuple(r.id for r in history)
+    return PlanningInput(request, day, vehicles, tuple(notes), based_on, kept)
+
+
+def _history(
+    session: Session, base: Plan, vehicles: dict[str, VehicleRef], now_s: int | None
+) -> tuple[list[PlanRound], list[PlanRound]]:
+    """The started rounds of ``base`` kept as they are: those back at the depot by ``now_s``
+    (:func:`back_by`) or followed by a later round of the same bike; and, with ``now_s``, those
+    still under way then."""
+    rounds = session.scalars(
+        select(PlanRound)
+        .where(PlanRound.plan_id == base.id, PlanRound.started.is_(True))
+        .options(selectinload(PlanRound.stops).selectinload(RoundStop.parcels))
+        .order_by(PlanRound.seq)
+    ).all()
+    latest = _latest(rounds)
+    ridden, riding = [], []
+    for r in rounds:
+        if r.vehicle_ref not in vehicles:
+            continue
+        if back_by(r, now_s) or latest[r.vehicle_ref] is not r:
+            ridden.append(r)
+        elif now_s is not None:
+            riding.append(r)
+    return ridden, riding
+
+
+def _after_history(
+    bikes: list[Bike], ridden: list[PlanRound], riding: list[PlanRound], notes: list[str]
+) -> list[Bike]:
+    """Each bike as it is after the rounds it rode already: from the depot once back, with the
+    trips, breaks and range it has left; a bike still out on a round kept whole takes nothing
+    new."""
+    out = []
+    away = {r.vehicle_ref: r for r in riding}
+    for bike in bikes:
+        if bike.id in away:
+            round_ = away[bike.id]
+            notes.append(
+                f"{bike.id} is out on round {round_.id} until {clock(round_.end_s)}: kept as "
+                "planned; it takes new work once back at the depot"
+            )
+            continue
+        done = [r for r in ridden if r.vehicle_ref == bike.id]
+        if not done:
+            out.append(bike)
+            continue
+        trips = sum(r.trips for r in done)
+        back_s = max(r.end_s for r in done)
+        if trips >= bike.max_trips or back_s >= bike.shift_end_s:
+            notes.append(f"{bike.id}: back at {clock(back_s)} with no trip or time left")
+            continue
+        taken = [start_s for r in done for start_s, _duration in r.breaks]
+        breaks = tuple(b for b in bike.breaks if not any(b.start_s <= t <= b.end_s for t in taken))
+        range_m = bike.max_distance_m
+        if range_m is not None:
+            range_m = max(0, range_m - sum(r.distance_m for r in done))
+        out.append(
+            replace(
+                bike,
+                shift_start_s=max(bike.shift_start_s, back_s),
+                max_trips=bike.max_trips - trips,
+                breaks=breaks,
+                max_distance_m=range_m,
+            )
+        )
+    return out
 
 
 def describe(request: DayRequest) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from depot.contracts import format_clock
+from depot.impact import VAN_CO2_G_PER_KM
 from depot.plan_input import PlanningInput, describe
 from depot.planning import DayPlan, Round
 from models import Parcel, Plan, PlanRound, PlanStatus, PlanUnassigned, RoundStop
@@ -48,8 +49,15 @@ def write_result(*, session: Session, plan: Plan, inp: PlanningInput, day_plan: 
     wanted = {pid for c in contents.values() for pid in c.parcel_ids}
     wanted |= {pid for item in inp.day.left_out for pid in item.parcel_ids}
     parcels = {p.id: p for p in session.scalars(select(Parcel).where(Parcel.id.in_(wanted)))}
-    started = _started_rounds(session, inp.based_on_id)
-    for seq, (rnd, route) in enumerate(zip(day_plan.rounds, day_plan.plan.routes, strict=True), 1):
+    frozen = {f.bike_id for f in inp.request.frozen}
+    started = {
+        ref: at for ref, at in _started_rounds(session, inp.based_on_id).items() if ref in frozen
+    }
+    ridden = _copy_history(session, plan, inp.history)
+    first = len(plan.rounds) + 1
+    for seq, (rnd, route) in enumerate(
+        zip(day_plan.rounds, day_plan.plan.routes, strict=True), first
+    ):
         ref = inp.vehicles[rnd.bike_id]
         row = PlanRound(
             seq=seq,
@@ -114,8 +122,21 @@ def write_result(*, session: Session, plan: Plan, inp: PlanningInput, day_plan: 
         )
     plan.based_on_id = inp.based_on_id
     plan.stops_planned = sum(1 for r in plan.rounds for s in r.stops if s.kind != "reload")
+    summary = day_plan.summary()
+    if ridden:
+        # The day's figures include the rounds already ridden (copied above).
+        bike_km = float(summary["bike_km"]) + sum(r.distance_m for r in ridden) / 1000
+        hours = sum(r.end_s - r.start_s for r in ridden) / 3600
+        summary |= {
+            "bikes_used": len({r.vehicle_ref for r in plan.rounds}),
+            "stops_planned": plan.stops_planned,
+            "bike_km": round(bike_km, 2),
+            "co2_avoided_kg": round(bike_km * VAN_CO2_G_PER_KM / 1000, 2),
+            "riding_and_service_h": round(float(summary["riding_and_service_h"]) + hours, 2),
+            "rounds_ridden": len(ridden),
+        }
     plan.summary = {
-        **day_plan.summary(),
+        **summary,
         "stops_unassigned": len(plan.unassigned),
         **describe(inp.request),
         "consolidation": inp.day.ratio(),
@@ -123,13 +144,52 @@ def write_result(*, session: Session, plan: Plan, inp: PlanningInput, day_plan: 
     }
 
 
+def _copy_history(session: Session, plan: Plan, round_ids: tuple[int, ...]) -> list[PlanRound]:
+    """Copy the rounds already ridden (back at the depot before a re-plan's clock) into
+    ``plan`` first, exactly as they were planned and started; the copies."""
+    if not round_ids:
+        return []
+    rounds = session.scalars(
+        select(PlanRound)
+        .where(PlanRound.id.in_(round_ids))
+        .options(selectinload(PlanRound.stops).selectinload(RoundStop.parcels))
+        .order_by(PlanRound.start_s, PlanRound.seq)
+    ).all()
+    copies = []
+    for round_ in rounds:
+        copy = PlanRound(
+            seq=len(plan.rounds) + 1,
+            **{c: getattr(round_, c) for c in _ROUND_COLUMNS},
+            stops=[
+                RoundStop(
+                    **{c: getattr(stop, c) for c in _STOP_COLUMNS},
+                    parcels=list(stop.parcels),
+                )
+                for stop in round_.stops
+            ],
+        )
+        plan.rounds.append(copy)
+        copies.append(copy)
+    return copies
+
+
+_ROUND_COLUMNS = (
+    "vehicle_ref", "bike_id", "courier_id", "shift_id", "start_s", "end_s", "distance_m",
+    "trips", "peak_load_g", "started", "started_at", "breaks", "path_geojson",
+)  # fmt: skip
+_STOP_COLUMNS = (
+    "seq", "kind", "stop_ref", "label", "lat", "lon", "windows", "arrival_s", "start_s", "end_s",
+    "load_after_g", "load_after_ml", "load_after_parcels",
+)  # fmt: skip
+
+
 def _started_rounds(session: Session, base_id: int | None) -> dict[str, datetime | None]:
     if base_id is None:
         return {}
     rows = session.execute(
-        select(PlanRound.vehicle_ref, PlanRound.started_at).where(
-            PlanRound.plan_id == base_id, PlanRound.started.is_(True)
-        )
+        select(PlanRound.vehicle_ref, PlanRound.started_at)
+        .where(PlanRound.plan_id == base_id, PlanRound.started.is_(True))
+        .order_by(PlanRound.start_s, PlanRound.seq)
     ).all()
     return {ref: at for ref, at in rows}
 

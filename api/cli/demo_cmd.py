@@ -14,27 +14,37 @@ from api.cli.graph_cmd import OsmOption
 from api.cli.plan_cmd import _Progress
 from api.demo_data import DemoSizeError
 from api.demo_run import DemoError, DemoOptions, DemoResult, run_demo
+from depot.contracts import format_clock
 from maps.address_index import AddressSourceError
 from maps.osm_read import GraphSourceError
 
 
 def _print_summary(result: DemoResult, out: Path) -> None:
-    plan, impact = result.plan, result.impact
-    consolidation = impact["consolidation"]
+    first, plan, impact = result.first_plan, result.plan, result.impact
+    codes = Counter(item["code"] for item in first["unassigned"])
+    typer.echo(f"\nDemo day {result.day.isoformat()}: orders {dict(result.orders)}")
+    typer.echo(
+        f"morning plan {first['id']} (combined): {first['summary']['stops_planned']} stops "
+        f"planned, {len(first['unassigned'])} left {dict(codes) if codes else ''}".rstrip()
+    )
+    for wave in result.waves:
+        typer.echo(
+            f"   {format_clock(wave.at_s)} {wave.parcels_in} parcels of {wave.orders_in} "
+            f"via-depot orders back, scanned in; re-plan v{wave.version}: {wave.planned} "
+            f"via-depot orders on rounds, {wave.still_out} still on their way"
+        )
     reasons = Counter(item["code"] for item in plan["unassigned"])
     typer.echo(
-        f"\nDemo day {result.day.isoformat()}: plan {plan['id']} ({plan['kind']}), "
-        f"orders {dict(result.orders)}"
-    )
-    typer.echo(
-        f"{impact['bikes_used']} rounds, {impact['stops_planned']} stops planned "
+        f"the day (plan {plan['id']}, version {plan['version']}): {impact['rounds']} rounds on "
+        f"{impact['bikes_used']} bikes, {impact['stops_planned']} stops "
         f"({impact['pickup_stops']} pickups, {impact['delivery_stops']} deliveries), "
         f"{impact['stops_unassigned']} unassigned {dict(reasons) if reasons else ''}".rstrip()
     )
+    left = {o for item in plan["unassigned"] for o in item["order_ids"]}
     typer.echo(
-        f"{impact['parcels_delivered']} parcels of {impact['orders_delivered']} orders delivered; "
-        f"{consolidation['delivery_parcels_per_stop']} parcels and "
-        f"{consolidation['delivery_order_lines_per_stop']} order lines per delivery stop"
+        f"{impact['parcels_delivered']} parcels of {impact['orders_delivered']} orders on "
+        f"delivery rounds ({impact['delivery_parcels_per_stop']} parcels per delivery stop); "
+        f"{len(left)} orders unassigned, each with its reason below"
     )
     typer.echo(
         f"{impact['bike_km']} km by cargo bike, {impact['co2_avoided_kg']} kg CO2 avoided vs a "
@@ -46,11 +56,10 @@ def _print_summary(result: DemoResult, out: Path) -> None:
             f"   {round_['vehicle']:<8} {len(calls):>3} stops "
             f"{round_['distance_m'] / 1000:5.1f} km {round_['start'][11:16]}–"
             f"{round_['end'][11:16]} {round_['trips']} trip(s)"
+            f"{'' if round_['started'] else ', not started yet'}"
         )
-    for item in plan["unassigned"][:5]:
+    for item in plan["unassigned"]:
         typer.echo(f"   unassigned {item['stop_ref']}: {item['reason']}")
-    if len(plan["unassigned"]) > 5:
-        typer.echo(f"   ... and {len(plan['unassigned']) - 5} more in plan.json")
     typer.echo(f"\nwrote under {out}:")
     for path in result.files:
         typer.echo(f"   {path.relative_to(out)}")
@@ -72,8 +81,10 @@ def demo(
     ] = 60,
 ) -> None:
     """A real day through the API: shops and webshop orders of the extract, the depot's fleet,
-    a combined plan; writes plan.json, rounds.html, manifests/<round>.pdf, slips-a6.pdf,
-    impact.json and the day's database under --out."""
+    a combined plan, then the day at the depot (scan-in, rounds sent out, the via-depot parcels
+    scanned in as they come back and the day planned again); writes the day's last plan.json,
+    rounds.html, manifests/<round>.pdf, slips-a6.pdf, impact.json and the database under
+    --out."""
     for option, value, least in (
         ("--shops", shops, 1),
         ("--orders", orders, 1),
