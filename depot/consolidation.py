@@ -305,18 +305,14 @@ def _delivery_stop(
     on_the_way = [p for p in parcels if p.id in collecting and p.status in AT_SHOP + ON_BIKE]
     if kind is PlanKind.COMBINED and on_the_way:
         refs = sorted({p.shop.ref for p in on_the_way})
-        day.left_out.append(
-            LeftOut(
-                _unique(f"D{first.id}", taken),
-                "delivery",
-                place.label,
-                "via_depot",
-                f"{len(on_the_way)} of its parcels (shops {', '.join(refs)}) are being collected "
-                "to the depot by started rounds: delivered by a re-plan once scanned in there",
-                contents.parcel_ids,
-            )
+        return _via_depot(
+            day,
+            _unique(f"D{first.id}", taken),
+            place.label,
+            f"{len(on_the_way)} of its parcels (shops {', '.join(refs)}) are being collected "
+            "to the depot by started rounds: delivered by a re-plan once scanned in there",
+            contents.parcel_ids,
         )
-        return set()
     waiting = {
         p.id: _waiting_pickup(p, lines, plan_date) if p.id not in collecting else None
         for p in parcels
@@ -345,17 +341,21 @@ def _delivery_stop(
         day.add(parcel_stop(delivery_id, place, "delivery", parcels, windows, pickup_id), contents)
         return set(contents.parcel_ids)
     refs = sorted({pk.shop.ref for pk in pickups.values()})
-    day.left_out.append(
-        LeftOut(
-            _unique(f"D{first.id}", taken),
-            "delivery",
-            place.label,
-            "via_depot",
-            f"its parcels wait at shops {', '.join(refs)}: they are collected to the depot by "
-            "this plan's pickups and delivered from there by a re-plan once scanned in",
-            contents.parcel_ids,
-        )
+    return _via_depot(
+        day,
+        _unique(f"D{first.id}", taken),
+        place.label,
+        f"its parcels wait at shops {', '.join(refs)}: they are collected to the depot by "
+        "this plan's pickups and delivered from there by a re-plan once scanned in",
+        contents.parcel_ids,
     )
+
+
+def _via_depot(
+    day: Consolidated, stop_id: str, label: str, reason: str, parcel_ids: tuple[int, ...]
+) -> set[int]:
+    """Leave a customer's stop out until its parcels are at the depot (``via_depot``)."""
+    day.left_out.append(LeftOut(stop_id, "delivery", label, "via_depot", reason, parcel_ids))
     return set()
 
 
