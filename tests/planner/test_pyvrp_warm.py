@@ -9,9 +9,9 @@ import pytest
 
 import planner.day_solve as day_solve
 from depot.real_day import real_day
-from planner.pyvrp_day import build_day_model, read_routes
 from planner.plan import Plan
 from planner.problem import Problem, TimeWindow
+from planner.pyvrp_day import build_day_model, read_routes
 from planner.pyvrp_warm import initial_solution
 from planner.solve import SolveParams, solve
 from planner.zones import split_day
