@@ -39,7 +39,7 @@ from planner.portfolio import (
     to_plan,
 )
 from planner.problem import Problem, Vehicle
-from planner.pyvrp_day import RUN_S, solve_day_pyvrp
+from planner.pyvrp_day import solve_day_pyvrp
 from planner.reasons import explain_left_out, fleet_bound
 from planner.zones import parts_needed, split_day
 
@@ -61,10 +61,7 @@ def _part_task(part: Problem, budget_s: float, seed: int) -> RawResult:
 
 def _pyvrp_task(problem: Problem, budget_s: float, seed: int, exact_breaks: bool) -> RawResult:
     engine = "pyvrp-day/" + ("breaks as windows" if exact_breaks else "shortened shifts")
-    # The windows model restarts with new seeds (it stalls); the shifts model searches in one
-    # run, as PyVRP alone would, so the portfolio always holds what PyVRP alone finds.
-    run_s = RUN_S if exact_breaks else budget_s
-    return solve_day_pyvrp(problem, budget_s, seed, engine, exact_breaks=exact_breaks, run_s=run_s)
+    return solve_day_pyvrp(problem, budget_s, seed, engine, exact_breaks=exact_breaks)
 
 
 def search(
