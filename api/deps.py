@@ -100,23 +100,30 @@ def _look_up_caller(request: Request, token: str) -> Caller | None:
         return authenticate(session=session, token=token, cache=request.app.state.caller_cache)
 
 
-async def get_caller(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Caller:
-    """The caller behind the bearer token; 401 when there is none or it is not valid.
+def bearer_token(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header, or ``None`` (as
+    ``HTTPBearer(auto_error=False)`` reads it)."""
+    authorization = request.headers.get("Authorization")
+    scheme, _, token = (authorization or "").partition(" ")
+    token = token.strip()
+    if not (authorization and scheme and token) or scheme.lower() != "bearer":
+        return None
+    return token
+
+
+async def caller_of(request: Request, token: str | None) -> Caller:
+    """The caller behind the bearer ``token``; 401 when there is none or it is not valid.
 
     A token looked up in the last few seconds (``BAKFIETS_TOKEN_CACHE_S``) is answered from
     memory; otherwise it is read from the database, in the thread pool.
     """
     challenge = {"WWW-Authenticate": "Bearer"}
-    if credentials is None:
+    if token is None:
         raise HTTPException(
             401,
             {"field": "Authorization", "reason": "send 'Authorization: Bearer <token>'"},
             headers=challenge,
         )
-    token = credentials.credentials
     cache: CallerCache | None = request.app.state.caller_cache
     caller = cache.get(hash_token(token)) if cache is not None else None
     if caller is None:
@@ -130,22 +137,40 @@ async def get_caller(
     return caller
 
 
+async def get_caller(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    """The caller behind the bearer token (:func:`caller_of`)."""
+    return await caller_of(request, credentials.credentials if credentials else None)
+
+
 CurrentUser = Annotated[Caller, Depends(get_caller)]
+
+
+def check_role(caller: Caller, roles: tuple[Role, ...]) -> Caller:
+    """``caller``, or 403 when its role is not one of ``roles``."""
+    if caller.role not in roles:
+        allowed = ", ".join(role.value for role in roles)
+        raise HTTPException(
+            403,
+            {
+                "field": "Authorization",
+                "reason": f"a {caller.role.value} token may not do this (needs {allowed})",
+            },
+        )
+    return caller
 
 
 def require(*roles: Role) -> Callable[[Caller], Coroutine[Any, Any, Caller]]:
     """A dependency refusing (403) callers whose role is not one of ``roles``."""
-    allowed = ", ".join(role.value for role in roles)
 
     async def check(caller: CurrentUser) -> Caller:
-        if caller.role not in roles:
-            raise HTTPException(
-                403,
-                {
-                    "field": "Authorization",
-                    "reason": f"a {caller.role.value} token may not do this (needs {allowed})",
-                },
-            )
-        return caller
+        return check_role(caller, roles)
 
     return check
+
+
+async def authorize(request: Request, *roles: Role) -> Caller:
+    """What ``Depends(require(*roles))`` gives, for a route that reads its request itself."""
+    return check_role(await caller_of(request, bearer_token(request)), roles)

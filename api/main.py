@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.body import document_json_bodies
 from api.errors import BodySizeLimit, install_error_handlers
 from api.routes import (
     attention,
@@ -139,6 +140,7 @@ def create_app(
     for module in (paper, health, scans, impact):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(tracking.page_router)
+    document_json_bodies(app, [orders.OrderIn])
     return app
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -93,6 +94,55 @@ def test_malformed_json(client: Client, shops: dict[str, int]) -> None:
     assert answer.status_code == 422
     assert answer.json()["error"]["fields"][0]["field"] == "body"
     assert "malformed JSON" in answer.json()["error"]["message"]
+
+
+_JSON = {"Content-Type": "application/json"}
+_ORDER = json.dumps(order_body()).encode()
+_ALL_MISSING = ["delivery_date", "customer", "address", "windows", "lines"]
+BODY_CASES = [
+    ("no token, wrong fields", None, b'{"x": 1}', _JSON, 401, ["Authorization"], "Bearer"),
+    ("no token, not JSON", None, b'{"x": ', _JSON, 422, ["body"], "malformed JSON"),
+    ("empty body", "integration", b"", _JSON, 422, ["body"], "is required"),
+    ("JSON null", "integration", b"null", _JSON, 422, ["body"], "valid dictionary"),
+    ("sent as text", "integration", _ORDER, {"Content-Type": "text/plain"}, 422, ["body"], "valid"),
+    ("no content type", "integration", _ORDER, {}, 422, ["body"], "valid dictionary"),
+    ("not UTF-8", "integration", b"\xff\xfe{", _JSON, 400, [""], "error parsing the body"),
+    (
+        "long key, fields missing",
+        "integration",
+        b'{"external_id": "WS-1"}',
+        {**_JSON, "Idempotency-Key": "k" * 300},
+        422,
+        ["Idempotency-Key", *_ALL_MISSING],
+        "at most 255 characters",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("role", "content", "headers", "status", "fields", "reason"),
+    [c[1:] for c in BODY_CASES],
+    ids=[c[0] for c in BODY_CASES],
+)
+def test_order_request_refused_in_order(
+    client: Client,
+    shops: dict[str, int],
+    role: str | None,
+    content: bytes,
+    headers: dict[str, str],
+    status: int,
+    fields: list[str],
+    reason: str,
+) -> None:
+    """An order request is refused as FastAPI refuses a declared body: malformed JSON first,
+    then the token, then every field at fault (headers first); a body not sent as JSON, an
+    empty one or one that is not text is refused too, never a 500; nothing is stored."""
+    answer = client(role).post("/api/v1/orders", content=content, headers=headers)
+    assert answer.status_code == status, answer.text
+    error = answer.json()["error"]
+    assert [f["field"] for f in error["fields"]] == fields
+    assert reason in error["message"]
+    assert client("depot").get("/api/v1/orders").json()["items"] == []
 
 
 def test_oversized_body(client: Client, shops: dict[str, int]) -> None:
