@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Table, bindparam, delete, select, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from depot import idempotency_pg
 from depot.errors import ConflictError, InvalidInputError
 from models import IdempotencyRecord, IdempotencyState, utcnow
 from models.idempotency import RETENTION_DAYS
@@ -71,14 +72,14 @@ def fingerprint(payload: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-#: ``INSERT ... ON CONFLICT (scope, key) DO NOTHING RETURNING`` per database: claims the keys
-#: nobody holds and names them. Built once, so its compiled form is cached.
-_CLAIM = {
-    name: dialect.insert(_RECORDS)
+#: ``INSERT ... ON CONFLICT (scope, key) DO NOTHING RETURNING`` on SQLite (PostgreSQL:
+#: :mod:`depot.idempotency_pg`): claims the keys nobody holds and names them. Built once, so its
+#: compiled form is cached.
+_CLAIM = (
+    sqlite.insert(_RECORDS)
     .on_conflict_do_nothing(index_elements=["scope", "key"])
     .returning(_RECORDS.c.id, _RECORDS.c.scope, _RECORDS.c.key)
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-}
+)
 
 
 def claim(
@@ -132,25 +133,13 @@ def claim(
         now = now or utcnow()
         conn = session.connection()
         try:
-            inserted = conn.execute(
-                _CLAIM[conn.dialect.name],
-                [
-                    {
-                        "scope": c.scope,
-                        "key": c.key,
-                        "fingerprint": request_fingerprint,
-                        "state": IdempotencyState.IN_FLIGHT,
-                        "created_at": now,
-                    }
-                    for c in claims
-                ],
-            ).all()
+            inserted = _insert_claims(conn, claims, request_fingerprint, now)
         except OperationalError as exc:
             if not _waited_too_long(exc):
                 raise
             session.rollback()
             raise _in_flight(claims[0]) from None
-        ids = {(row.scope, row.key): row.id for row in inserted}
+        ids = {(scope, key): record_id for record_id, scope, key in inserted}
         held = [c for c in claims if (c.scope, c.key) not in ids]
         if not held:
             if commit:
@@ -158,7 +147,7 @@ def claim(
             return list(ids.values())
         existing = {}
         for c in held:
-            record = conn.execute(_HELD, {"scope": c.scope, "key": c.key}).first()
+            record = _read_held(conn, c)
             if record is not None:
                 existing[(c.scope, c.key)] = record
         if len(existing) < len(held):
@@ -188,6 +177,34 @@ def _give_up_claims(session: Session, *, claimed_any: bool) -> None:
         session.rollback()
     else:
         session.commit()
+
+
+def _insert_claims(
+    conn: Connection, claims: list[Claim], request_fingerprint: str, now: datetime
+) -> list[tuple[int, str, str]]:
+    """``(id, scope, key)`` of each key claimed now (on PostgreSQL through
+    :mod:`depot.idempotency_pg`)."""
+    if conn.dialect.name == "postgresql":
+        scope_keys = [(c.scope, c.key) for c in claims]
+        return idempotency_pg.insert_claims(conn, scope_keys, request_fingerprint, now)
+    rows = [
+        {
+            "scope": c.scope,
+            "key": c.key,
+            "fingerprint": request_fingerprint,
+            "state": IdempotencyState.IN_FLIGHT,
+            "created_at": now,
+        }
+        for c in claims
+    ]
+    return [(row.id, row.scope, row.key) for row in conn.execute(_CLAIM, rows)]
+
+
+def _read_held(conn: Connection, c: Claim) -> Any:
+    """The record of a key someone holds (``None`` if it was released meanwhile)."""
+    if conn.dialect.name == "postgresql":
+        return idempotency_pg.read_held(conn, c.scope, c.key)
+    return conn.execute(_HELD, {"scope": c.scope, "key": c.key}).first()
 
 
 def _waited_too_long(exc: OperationalError) -> bool:
@@ -251,7 +268,11 @@ def _settle_held(
 
 def complete(session: Session, record_ids: list[int], status_code: int, body: Any) -> None:
     """Store the answer on the claimed records, in the caller's transaction (not committed)."""
-    session.connection().execute(
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        idempotency_pg.complete(conn, record_ids, status_code, body, utcnow())
+        return
+    conn.execute(
         _COMPLETE,
         {"ids": record_ids, "code": status_code, "body": body, "completed": utcnow()},
     )
