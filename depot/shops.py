@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from depot import pg_raw
 from depot.contracts import ShopIn, format_clock
 from depot.errors import ConflictError, InvalidInputError
 from depot.locate import Locator
@@ -153,10 +154,19 @@ _SHOPS_BY_REF = _SHOP_COLUMNS.where(Shop.ref.in_(bindparam("refs", expanding=Tru
 _SHOP_BY_ID = _SHOP_COLUMNS.where(Shop.id == bindparam("shop_id"))
 
 
-def _shop_refs(session: Session, query: Any, params: dict[str, Any]) -> dict[str, ShopRef]:
-    """The shops ``query`` reads with their pickup windows, by ref."""
+#: :data:`_SHOPS_BY_REF` on PostgreSQL, sent through psycopg (:mod:`depot.pg_raw`): every order
+#: reads its shops.
+_SHOPS_BY_REF_PG = (
+    "SELECT s.id, s.ref, w.weekday, w.start_s, w.end_s FROM shops AS s "
+    "LEFT OUTER JOIN shop_pickup_windows AS w ON w.shop_id = s.id WHERE s.ref = ANY(%(refs)s)"
+)
+
+
+def _shop_refs(rows: Any) -> dict[str, ShopRef]:
+    """The shops in ``rows`` of ``(id, ref, weekday, start_s, end_s)`` with their pickup
+    windows, by ref."""
     found: dict[str, tuple[int, list[PickupWindow]]] = {}
-    for shop_id, ref, weekday, start_s, end_s in session.connection().execute(query, params):
+    for shop_id, ref, weekday, start_s, end_s in rows:
         _, windows = found.setdefault(ref, (shop_id, []))
         if weekday is not None:
             windows.append(PickupWindow(weekday, start_s, end_s))
@@ -164,6 +174,14 @@ def _shop_refs(session: Session, query: Any, params: dict[str, Any]) -> dict[str
         ref: ShopRef(shop_id, ref, tuple(sorted(windows, key=lambda w: (w.weekday, w.start_s))))
         for ref, (shop_id, windows) in found.items()
     }
+
+
+def _shops_by_ref(session: Session, refs: list[str]) -> dict[str, ShopRef]:
+    """The shops named in ``refs`` that exist, by ref."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        return _shop_refs(pg_raw.execute(conn, _SHOPS_BY_REF_PG, {"refs": refs}))
+    return _shop_refs(conn.execute(_SHOPS_BY_REF, {"refs": refs}))
 
 
 def shops_for_lines(
@@ -186,7 +204,7 @@ def shops_for_lines(
     InvalidInputError
         ``lines[i].shop``: unknown (or not the merchant's), or a second line of the same shop.
     """
-    found = _shop_refs(session, _SHOPS_BY_REF, {"refs": sorted(set(refs))})
+    found = _shops_by_ref(session, sorted(set(refs)))
     shops: list[ShopRef] = []
     for number, ref in enumerate(refs):
         field = f"{field_prefix}lines[{number}].shop"
@@ -213,13 +231,14 @@ def shop_for_booking(session: Session, ref: str | None, caller: Caller) -> ShopR
         merchant's shop is gone.
     """
     if ref is not None:
-        found = _shop_refs(session, _SHOPS_BY_REF, {"refs": [ref]}).get(ref)
+        found = _shops_by_ref(session, [ref]).get(ref)
         _check_visible(found.id if found is not None else None, ref, caller, "shop")
         assert found is not None
         return found
     if caller.shop_id is None:
         raise InvalidInputError("shop", "give the ref of the shop the parcels are collected at")
-    own = list(_shop_refs(session, _SHOP_BY_ID, {"shop_id": caller.shop_id}).values())
+    rows = session.connection().execute(_SHOP_BY_ID, {"shop_id": caller.shop_id})
+    own = list(_shop_refs(rows).values())
     if not own:
         raise InvalidInputError("shop", "your shop no longer exists")
     return own[0]
